@@ -1,0 +1,54 @@
+import type { KubeObject } from "./kube/objects";
+
+/**
+ * Readiness from kpack's status conditions, shared by every kind (kpack keeps
+ * the same helpers in pkg/apis/core/v1alpha1). A kind's readiness is pending
+ * until kpack has observed the current generation.
+ */
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason?: string;
+  message?: string;
+}
+
+export type Readiness =
+  | { state: "ready" }
+  | { state: "pending"; message: string }
+  | { state: "failed"; message: string };
+
+interface StatusWithConditions {
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+export function status(obj: KubeObject | undefined): StatusWithConditions {
+  const s = obj?.status;
+  return s && typeof s === "object" ? (s as StatusWithConditions) : {};
+}
+
+export function condition(obj: KubeObject | undefined, type: string): Condition | undefined {
+  return status(obj).conditions?.find((c) => c.type === type);
+}
+
+/** True once the controller has reconciled the object's current spec. */
+export function observedCurrent(obj: KubeObject): boolean {
+  const observed = status(obj).observedGeneration;
+  return observed !== undefined && observed >= (obj.metadata?.generation ?? 0);
+}
+
+function explain(c: Condition): string {
+  return [c.reason, c.message].filter(Boolean).join(": ") || "no reason given";
+}
+
+/** Ready=True at the current generation is ready; Ready=False there is failed. */
+export function readyCondition(obj: KubeObject): Readiness {
+  if (!observedCurrent(obj)) {
+    return { state: "pending", message: `waiting for kpack to observe generation ${obj.metadata?.generation ?? 0}` };
+  }
+  const ready = condition(obj, "Ready");
+  if (!ready) return { state: "pending", message: "waiting for the Ready condition" };
+  if (ready.status === "True") return { state: "ready" };
+  if (ready.status === "False") return { state: "failed", message: explain(ready) };
+  return { state: "pending", message: `Ready is Unknown (${explain(ready)})` };
+}

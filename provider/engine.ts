@@ -1,0 +1,226 @@
+import * as crypto from "node:crypto";
+import type { z } from "zod";
+import type * as pulumi from "@pulumi/pulumi";
+import { Readiness } from "./conditions";
+import { ClusterAccess, kube, Kube } from "./kube/client";
+import { apply, deleteAndWait, get, KubeObject, MANAGED_BY, ObjectRef, waitUntil } from "./kube/objects";
+import { containsUnknown, deepEqual, Props, unknownAlong } from "./values";
+
+/**
+ * The lifecycle every kpack kind shares (check → diff → create/update → read →
+ * delete). A kind supplies only its pure parts in a KindDefinition; this module
+ * is the one place that talks to Pulumi's dynamic-provider contract.
+ */
+
+/** Inputs every kind has (see sdk/common.ts commonInputs and internalInputs). */
+export interface CommonArgs extends ClusterAccess {
+  name?: string;
+  namespace?: string;
+  skipAwait?: boolean;
+  timeoutSeconds?: number;
+  logicalName: string;
+  providerVersion: string;
+  /** Set by check when the provider chose the name. */
+  autoNamed?: boolean;
+}
+
+export interface KindDefinition<A extends CommonArgs> {
+  kind: string;
+  apiVersion: string;
+  namespaced: boolean;
+  /** The zod schema of the checked inputs (the SDK's, plus internal keys). */
+  schema: z.ZodType<A>;
+  /** Longest allowed object name (63 where kpack copies the name into labels). */
+  maxNameLength: number;
+  /** Input keys whose change kpack cannot apply in place. name and namespace always replace. */
+  replaceOn: readonly string[];
+  /** The object's spec (and extra metadata), from validated args: pure. */
+  manifest(args: A): { spec: Props; labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** Outputs read off a live object: pure. */
+  outputs(obj: KubeObject): Props;
+  /** Readiness of a live object: pure. */
+  readiness(obj: KubeObject): Readiness;
+  /** Default create/update wait. */
+  defaultTimeoutSeconds: number;
+}
+
+/** Keys that are not part of the object: changing them alone never replaces it. */
+const META_KEYS = new Set(["logicalName", "autoNamed", "__provider"]);
+
+export function inputKeys(def: KindDefinition<CommonArgs>): string[] {
+  const shape = (def.schema as unknown as { shape?: Record<string, unknown> }).shape ?? {};
+  return Object.keys(shape).filter((k) => !META_KEYS.has(k));
+}
+
+export function label(def: KindDefinition<CommonArgs>, args: Pick<CommonArgs, "name" | "namespace" | "logicalName">): string {
+  const where = args.name ? `${args.namespace ? `${args.namespace}/` : ""}${args.name}` : `(${args.logicalName})`;
+  return `${def.kind} ${where}`;
+}
+
+/** A DNS-1123 name from a Pulumi logical name plus a random suffix, like Pulumi's auto-naming. */
+export function autoName(logicalName: string, maxLength: number): string {
+  const suffix = crypto.randomBytes(4).toString("hex").slice(0, 7);
+  let base = logicalName.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+  base = base.slice(0, maxLength - suffix.length - 1).replace(/-+$/, "") || "kpack";
+  return `${base}-${suffix}`;
+}
+
+function strip(p: Props | undefined): Props {
+  const out: Props = {};
+  for (const [k, v] of Object.entries(p ?? {})) if (k !== "__provider" && v !== undefined) out[k] = v;
+  return out;
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`)).join("") || "(args)";
+}
+
+export function check(def: KindDefinition<CommonArgs>, olds: Props | undefined, news: Props): pulumi.dynamic.CheckResult<Props> {
+  const inputs = strip(news);
+  const prev = strip(olds);
+  if (inputs.name === undefined) {
+    // Keep an auto-generated name across updates; make a new one only the first time.
+    if (prev.autoNamed === true && typeof prev.name === "string") inputs.name = prev.name;
+    else inputs.name = autoName(String(inputs.logicalName ?? def.kind), def.maxNameLength);
+    inputs.autoNamed = true;
+  } else {
+    delete inputs.autoNamed;
+  }
+  const parsed = def.schema.safeParse(inputs);
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      // A value unknown at preview is checked again at apply, when it is known.
+      if (unknownAlong(inputs, issue.path)) continue;
+      const field = formatPath(issue.path);
+      failures.push({
+        property: String(issue.path[0] ?? ""),
+        reason: `${label(def, { ...(inputs as Props), logicalName: String(inputs.logicalName) } as CommonArgs)}: ${field}: ${issue.message}.`,
+      });
+    }
+  }
+  if (typeof inputs.name === "string" && inputs.name.length > def.maxNameLength) {
+    failures.push({ property: "name", reason: `${def.kind} ${inputs.name}: name: must be at most ${def.maxNameLength} characters. Choose a shorter name.` });
+  }
+  return { inputs, failures };
+}
+
+export function diff(def: KindDefinition<CommonArgs>, olds: Props, news: Props): pulumi.dynamic.DiffResult {
+  const o = strip(olds);
+  const n = strip(news);
+  const changed = inputKeys(def).filter((k) => !deepEqual(o[k], n[k]) || containsUnknown(n[k]));
+  const replaceKeys = new Set(["name", "namespace", ...def.replaceOn]);
+  const replaces = changed.filter((k) => replaceKeys.has(k));
+  return {
+    changes: changed.length > 0,
+    replaces,
+    // A kpack object keeps its name across a replacement, so the old one must go first.
+    deleteBeforeReplace: replaces.length > 0,
+  };
+}
+
+function parse<A extends CommonArgs>(def: KindDefinition<A>, props: Props): A {
+  const r = def.schema.safeParse(strip(props));
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new Error(`${label(def as KindDefinition<CommonArgs>, props as unknown as CommonArgs)}: ${formatPath(first.path)}: ${first.message}.`);
+  }
+  return r.data;
+}
+
+export function refFor(def: KindDefinition<CommonArgs>, args: Pick<CommonArgs, "name" | "namespace">): ObjectRef {
+  return { apiVersion: def.apiVersion, kind: def.kind, name: args.name!, namespace: def.namespaced ? args.namespace : undefined };
+}
+
+export function idFor(ref: ObjectRef): string {
+  return ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+}
+
+export function toObject<A extends CommonArgs>(def: KindDefinition<A>, args: A): KubeObject {
+  const m = def.manifest(args);
+  return {
+    apiVersion: def.apiVersion,
+    kind: def.kind,
+    metadata: {
+      name: args.name!,
+      ...(def.namespaced ? { namespace: args.namespace ?? "default" } : {}),
+      labels: { ...MANAGED_BY, ...(m.labels ?? {}) },
+      ...(m.annotations ? { annotations: m.annotations } : {}),
+    },
+    spec: m.spec,
+  };
+}
+
+/** Waits (over a watch) until the kind's readiness says ready; fails on failed or timeout. */
+async function awaitReady<A extends CommonArgs>(def: KindDefinition<A>, k: Kube, args: A, ref: ObjectRef): Promise<KubeObject> {
+  const timeoutMs = (args.timeoutSeconds ?? def.defaultTimeoutSeconds) * 1000;
+  let last: Readiness = { state: "pending", message: "waiting for kpack" };
+  let failed: string | undefined;
+  try {
+    const obj = await waitUntil(k, ref, (o) => {
+      if (!o) return false;
+      last = def.readiness(o);
+      if (last.state === "failed") failed = last.message;
+      return last.state !== "pending";
+    }, timeoutMs, "for kpack to report it ready");
+    if (failed !== undefined || !obj) throw new Error(`${label(def as KindDefinition<CommonArgs>, args)}: kpack reports it not ready: ${failed ?? "it disappeared"}.`);
+    return obj;
+  } catch (e) {
+    if (failed === undefined && last.state === "pending" && /timed out/.test((e as Error).message)) {
+      throw new Error(`${(e as Error).message} Last state: ${last.message}. Raise timeoutSeconds, or set skipAwait to not wait.`);
+    }
+    throw e;
+  }
+}
+
+/** A create/update that applied the object but failed to become ready keeps the object in state. */
+function initFailure(e: unknown, id: string, properties: Props): Error {
+  return Object.assign(new Error((e as Error).message), { id, properties, reasons: [(e as Error).message] });
+}
+
+async function applyAndAwait<A extends CommonArgs>(def: KindDefinition<A>, props: Props): Promise<{ id: string; outs: Props }> {
+  const args = parse(def, props);
+  const k = kube(args);
+  const obj = toObject(def, args);
+  const ref = refFor(def as KindDefinition<CommonArgs>, { name: args.name, namespace: obj.metadata?.namespace });
+  const id = idFor(ref);
+  const applied = await apply(k, obj);
+  const base = { ...props, namespace: ref.namespace ?? props.namespace };
+  if (args.skipAwait) return { id, outs: { ...base, ...def.outputs(applied) } };
+  try {
+    const live = await awaitReady(def, k, args, ref);
+    return { id, outs: { ...base, ...def.outputs(live) } };
+  } catch (e) {
+    throw initFailure(e, id, { ...base, ...def.outputs(applied) });
+  }
+}
+
+export async function create<A extends CommonArgs>(def: KindDefinition<A>, inputs: Props): Promise<pulumi.dynamic.CreateResult<Props>> {
+  return applyAndAwait(def, inputs);
+}
+
+export async function update<A extends CommonArgs>(def: KindDefinition<A>, _olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult<Props>> {
+  return { outs: (await applyAndAwait(def, news)).outs };
+}
+
+export async function read<A extends CommonArgs>(def: KindDefinition<A>, id: string, props: Props | undefined): Promise<pulumi.dynamic.ReadResult<Props>> {
+  const p = strip(props);
+  const [ns, name] = id.includes("/") ? id.split("/", 2) : [undefined, id];
+  const k = kube(p as ClusterAccess);
+  const ref = refFor(def as KindDefinition<CommonArgs>, { name, namespace: ns });
+  const live = await get(k, ref);
+  // Gone out of band: an empty id removes it from the state.
+  if (!live) return { id: "", props: {} };
+  const inputs: Props = {};
+  for (const key of inputKeys(def as KindDefinition<CommonArgs>)) if (p[key] !== undefined) inputs[key] = p[key];
+  for (const key of ["logicalName", "autoNamed"]) if (p[key] !== undefined) inputs[key] = p[key];
+  return { id, props: { ...p, ...def.outputs(live) }, inputs };
+}
+
+export async function remove<A extends CommonArgs>(def: KindDefinition<A>, id: string, props: Props): Promise<void> {
+  const p = strip(props);
+  const [ns, name] = id.includes("/") ? id.split("/", 2) : [undefined, id];
+  const k = kube(p as ClusterAccess);
+  const timeoutMs = (typeof p.timeoutSeconds === "number" ? p.timeoutSeconds : def.defaultTimeoutSeconds) * 1000;
+  await deleteAndWait(k, refFor(def as KindDefinition<CommonArgs>, { name, namespace: ns }), timeoutMs);
+}

@@ -1,0 +1,49 @@
+import * as k8s from "@kubernetes/client-node";
+
+/**
+ * How the provider reaches a cluster. Read at call time inside the provider
+ * process: never captured in the serialized provider.
+ */
+export interface ClusterAccess {
+  /** Kubeconfig contents (YAML or JSON). Default: KUBECONFIG, then ~/.kube/config. */
+  kubeconfig?: string;
+  /** Context within the kubeconfig. Default: its current-context. */
+  context?: string;
+}
+
+export interface Kube {
+  config: k8s.KubeConfig;
+  objects: k8s.KubernetesObjectApi;
+  /** Human-readable cluster address, for messages. */
+  server: string;
+}
+
+// One client per distinct access within a provider process: discovery results
+// are cached inside KubernetesObjectApi, so reuse matters for many resources.
+const clients = new Map<string, Kube>();
+
+export function kube(access: ClusterAccess): Kube {
+  const key = `${access.context ?? ""}\u0000${access.kubeconfig ?? ""}\u0000${access.kubeconfig ? "" : process.env.KUBECONFIG ?? ""}`;
+  const cached = clients.get(key);
+  if (cached) return cached;
+  const config = new k8s.KubeConfig();
+  try {
+    if (access.kubeconfig) config.loadFromString(access.kubeconfig);
+    else config.loadFromDefault();
+  } catch (e) {
+    throw new Error(`Cannot read the kubeconfig${access.kubeconfig ? " given in the kubeconfig input" : " (KUBECONFIG or ~/.kube/config)"}: ${(e as Error).message}. Pass valid kubeconfig contents or set KUBECONFIG.`);
+  }
+  if (access.context) {
+    if (!config.getContextObject(access.context)) {
+      throw new Error(`The kubeconfig has no context "${access.context}" (it has: ${config.getContexts().map((c) => c.name).join(", ") || "none"}). Fix the context input.`);
+    }
+    config.setCurrentContext(access.context);
+  }
+  const cluster = config.getCurrentCluster();
+  if (!cluster) {
+    throw new Error("The kubeconfig names no cluster for its current context. Set the context input or KUBECONFIG to a usable kubeconfig.");
+  }
+  const k: Kube = { config, objects: k8s.KubernetesObjectApi.makeApiClient(config), server: cluster.server };
+  clients.set(key, k);
+  return k;
+}

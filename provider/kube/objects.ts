@@ -1,0 +1,159 @@
+import * as k8s from "@kubernetes/client-node";
+import type { Kube } from "./client";
+
+/** The field manager of every server-side apply the provider makes. */
+export const FIELD_MANAGER = "pulumi-kpack";
+export const MANAGED_BY = { "app.kubernetes.io/managed-by": "pulumi-kpack" } as const;
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export type KubeObject = k8s.KubernetesObject & { spec?: unknown; status?: unknown; [k: string]: unknown };
+
+export function refOf(o: k8s.KubernetesObject): ObjectRef {
+  return { apiVersion: o.apiVersion ?? "", kind: o.kind ?? "", name: o.metadata?.name ?? "", namespace: o.metadata?.namespace };
+}
+
+export function describe(ref: ObjectRef): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
+}
+
+export function httpStatus(e: unknown): number | undefined {
+  if (e instanceof k8s.ApiException) return e.code;
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
+/** The apiserver's own message from an error (its Status body), without the client's wrapping noise. */
+export function apiMessage(e: unknown): string {
+  if (e instanceof k8s.ApiException) {
+    const body = e.body as unknown;
+    try {
+      const parsed = typeof body === "string" ? JSON.parse(body) : body;
+      if (parsed && typeof parsed === "object" && typeof (parsed as { message?: unknown }).message === "string") {
+        return (parsed as { message: string }).message;
+      }
+    } catch {
+      // body is not JSON
+    }
+    return `HTTP ${e.code}`;
+  }
+  return (e as Error)?.message ?? String(e);
+}
+
+function header(ref: ObjectRef): { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } {
+  return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
+}
+
+/** Reads an object; undefined when it does not exist. */
+export async function get(k: Kube, ref: ObjectRef): Promise<KubeObject | undefined> {
+  try {
+    return await k.objects.read<KubeObject>(header(ref));
+  } catch (e) {
+    if (httpStatus(e) === 404) return undefined;
+    throw new Error(`${describe(ref)}: reading it from ${k.server} failed: ${apiMessage(e)}.`);
+  }
+}
+
+/**
+ * Server-side apply with the provider's field manager. force: the provider owns
+ * the fields it sets; a conflict with kubectl edits resolves in favour of the program.
+ */
+export async function apply(k: Kube, obj: KubeObject): Promise<KubeObject> {
+  const ref = refOf(obj);
+  try {
+    return (await k.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)) as KubeObject;
+  } catch (e) {
+    const status = httpStatus(e);
+    const hint =
+      status === 403 ? " The kubeconfig's user lacks permission: grant it create/patch on this kind." :
+      status === 404 ? ` The API ${ref.apiVersion} is not served: is kpack installed in this cluster?` : "";
+    throw new Error(`${describe(ref)}: applying it failed: ${apiMessage(e)}.${hint}`);
+  }
+}
+
+/** Deletes an object (foreground) and waits until the apiserver no longer has it. */
+export async function deleteAndWait(k: Kube, ref: ObjectRef, timeoutMs: number): Promise<void> {
+  try {
+    await k.objects.delete(header(ref), undefined, undefined, undefined, undefined, "Foreground");
+  } catch (e) {
+    if (httpStatus(e) === 404) return;
+    throw new Error(`${describe(ref)}: deleting it failed: ${apiMessage(e)}.`);
+  }
+  await waitUntil(k, ref, (o) => o === undefined, timeoutMs, "to be deleted");
+}
+
+/** The REST path of a kind's collection, from discovery (cached by the client). */
+async function collectionPath(k: Kube, ref: ObjectRef): Promise<string> {
+  // KubernetesObjectApi keeps its discovery lookup protected; reuse it (and its
+  // cache) rather than repeating discovery here.
+  const discovery = k.objects as unknown as { resource(apiVersion: string, kind: string): Promise<k8s.V1APIResource | undefined> };
+  const plural = await discovery.resource(ref.apiVersion, ref.kind);
+  if (!plural) throw new Error(`${describe(ref)}: the apiserver does not serve ${ref.kind} in ${ref.apiVersion}.`);
+  const base = ref.apiVersion.includes("/") ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
+  return plural.namespaced && ref.namespace ? `${base}/namespaces/${ref.namespace}/${plural.name}` : `${base}/${plural.name}`;
+}
+
+/**
+ * Waits until done(object) holds for one object, driven by a watch that resumes
+ * from the last resourceVersion after the server closes it. The predicate sees
+ * undefined once the object is gone. Resolves with the object that satisfied it.
+ */
+export async function waitUntil(
+  k: Kube,
+  ref: ObjectRef,
+  done: (o: KubeObject | undefined) => boolean,
+  timeoutMs: number,
+  what: string,
+  onEvent?: (o: KubeObject | undefined) => void,
+): Promise<KubeObject | undefined> {
+  const path = await collectionPath(k, ref);
+  const watch = new k8s.Watch(k.config);
+  const deadline = Date.now() + timeoutMs;
+  let last: KubeObject | undefined;
+  for (;;) {
+    // A fresh read before each watch gives both the current state and the
+    // resourceVersion to resume from, so no event between the two is lost.
+    const list = await k.objects.list(ref.apiVersion, ref.kind, ref.namespace, undefined, undefined, undefined, `metadata.name=${ref.name}`);
+    last = list.items[0] as KubeObject | undefined;
+    onEvent?.(last);
+    if (done(last)) return last;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    const result = await new Promise<"done" | "closed" | "timeout">((resolve) => {
+      let controller: AbortController | undefined;
+      let settled = false;
+      const finish = (r: "done" | "closed" | "timeout") => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        controller?.abort();
+        resolve(r);
+      };
+      const timer = setTimeout(() => finish("timeout"), remaining);
+      watch
+        .watch(
+          path,
+          { fieldSelector: `metadata.name=${ref.name}`, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
+          (phase: string, obj: KubeObject) => {
+            if (phase === "BOOKMARK") return;
+            last = phase === "DELETED" ? undefined : obj;
+            onEvent?.(last);
+            if (done(last)) finish("done");
+          },
+          () => finish("closed"),
+        )
+        .then((c) => {
+          controller = c;
+          if (settled) c.abort();
+        }, () => finish("closed"));
+    });
+    if (result === "done") return last;
+    if (result === "timeout") break;
+  }
+  throw new Error(`${describe(ref)}: timed out after ${Math.round(timeoutMs / 1000)}s waiting ${what}.`);
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds kube-apiserver and kube-controller-manager of Kubernetes $1 from the Go
+# module proxy. k8s.io/kubernetes requires its staging modules at v0.0.0 and
+# replaces them with ./staging paths, so `go install` cannot build it; a
+# wrapper module replaces each staging module with its published v0.<minor>.<patch>.
+. "$(dirname "$0")/common.sh"
+K="${1:?usage: kubernetes.sh <version, e.g. 1.34.4>}"
+DEST="$CACHE_ROOT/bin/kubernetes-v$K"
+[ -x "$DEST/kube-apiserver" ] && { echo "cached: $DEST"; exit 0; }
+scratch k8s
+cd "$TMP"
+go mod init local/k8sbin >/dev/null 2>&1
+log "downloading k8s.io/kubernetes@v$K"
+GOMOD=$(go mod download -json "k8s.io/kubernetes@v$K" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+STAGING=v0.${K#1.}
+for m in $(awk '$1 ~ /^k8s\.io\// && $2=="v0.0.0" {print $1}' "$GOMOD"); do
+  go mod edit -replace="$m=$m@$STAGING"
+done
+go mod edit -require="k8s.io/kubernetes@v$K"
+# k/k pins its own godebug defaults; a dependency's godebug line is ignored.
+GODEBUG_LINE=$(awk '/^godebug/ {print; exit}' "$GOMOD" || true)
+[ -n "$GODEBUG_LINE" ] && echo "$GODEBUG_LINE" >> go.mod
+printf '//go:build tools\npackage tools\nimport (\n _ "k8s.io/kubernetes/cmd/kube-apiserver"\n _ "k8s.io/kubernetes/cmd/kube-controller-manager"\n)\n' > tools.go
+log "go mod tidy"
+go mod tidy >/dev/null
+MINOR=$(echo "$K" | cut -d. -f2)
+LDF="-s -w"
+for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  LDF="$LDF -X $p.gitVersion=v$K -X $p.gitMajor=1 -X $p.gitMinor=$MINOR"
+done
+mkdir -p bin
+for b in kube-apiserver kube-controller-manager; do
+  log "go build $b"
+  CGO_ENABLED=0 go build -trimpath -tags selinux,notest -ldflags "$LDF" -o "bin/$b" "k8s.io/kubernetes/cmd/$b"
+done
+finish "$DEST" "$TMP"

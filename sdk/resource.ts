@@ -1,0 +1,36 @@
+import * as pulumi from "@pulumi/pulumi";
+import { shimFor } from "./shim";
+
+// The package version goes into every resource's inputs (providerVersion), so an
+// upgrade of pulumi-kpack shows as an update and the new outputs reach state.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = require("../../package.json").version;
+
+/**
+ * Base of every typed kpack resource. Subclasses declare their outputs; this
+ * class seeds them as undefined (so the engine returns them), marks the
+ * kubeconfig secret, and adds the SDK-internal inputs.
+ */
+export abstract class KpackResource extends pulumi.dynamic.Resource {
+  /** Name of the kpack object in the cluster. */
+  declare readonly name: pulumi.Output<string>;
+
+  protected constructor(
+    kind: string,
+    name: string,
+    args: object,
+    outputKeys: readonly string[],
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    const a = args as { kubeconfig?: pulumi.Input<string> };
+    const props: Record<string, unknown> = {};
+    for (const k of outputKeys) props[k] = undefined;
+    Object.assign(props, args, {
+      logicalName: name,
+      providerVersion: VERSION,
+      // A kubeconfig holds credentials: keep it secret in state even when given as plain text.
+      kubeconfig: a.kubeconfig === undefined ? undefined : pulumi.secret(a.kubeconfig),
+    });
+    super(shimFor(kind), name, props, opts, "kpack", kind);
+  }
+}

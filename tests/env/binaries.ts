@@ -1,0 +1,140 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { cacheRoot, repoRoot } from "./paths";
+import { versions } from "./versions";
+
+/**
+ * Finds a binary the test environment needs, in the envtest order:
+ * TEST_ASSET_<NAME> → $KUBEBUILDER_ASSETS/<name> → the per-user cache → a build
+ * from the Go module proxy into that cache (once per machine and version).
+ */
+export interface BinarySpec {
+  /** File name of the binary, e.g. "kube-apiserver". */
+  name: string;
+  /** Build script under scripts/build and its arguments. */
+  script: string;
+  args: string[];
+  /** Cache subdirectory the script fills, e.g. "kubernetes-v1.34.4". */
+  cacheDir: string;
+  /** Whether TEST_ASSET_* / KUBEBUILDER_ASSETS apply (envtest binaries only). */
+  envtest: boolean;
+  /** Also accept a binary of this name from PATH (for the pulumi CLI). */
+  fromPath?: boolean;
+}
+
+export const binaries = {
+  etcd: { name: "etcd", script: "etcd.sh", args: [versions.etcd], cacheDir: `etcd-v${versions.etcd}`, envtest: true },
+  kubeApiserver: {
+    name: "kube-apiserver",
+    script: "kubernetes.sh",
+    args: [versions.kubernetes],
+    cacheDir: `kubernetes-v${versions.kubernetes}`,
+    envtest: true,
+  },
+  kubeControllerManager: {
+    name: "kube-controller-manager",
+    script: "kubernetes.sh",
+    args: [versions.kubernetes],
+    cacheDir: `kubernetes-v${versions.kubernetes}`,
+    envtest: true,
+  },
+  pulumi: {
+    name: "pulumi",
+    script: "pulumi.sh",
+    args: [versions.pulumi],
+    cacheDir: `pulumi-v${versions.pulumi}`,
+    envtest: false,
+    fromPath: true,
+  },
+  kpackController: {
+    name: "controller",
+    script: "kpack.sh",
+    args: [versions.kpack],
+    cacheDir: `kpack-v${versions.kpack}`,
+    envtest: false,
+  },
+} satisfies Record<string, BinarySpec>;
+
+function envName(name: string): string {
+  return "TEST_ASSET_" + name.toUpperCase().replace(/-/g, "_");
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
+  }
+  return undefined;
+}
+
+/** Where a binary would come from without building; undefined when it must be built. */
+export function locate(spec: BinarySpec): { path: string; source: string } | undefined {
+  if (spec.envtest) {
+    const explicit = process.env[envName(spec.name)];
+    if (explicit) {
+      if (!isExecutable(explicit)) throw new Error(`${envName(spec.name)}=${explicit} is not an executable file.`);
+      return { path: explicit, source: envName(spec.name) };
+    }
+    const assets = process.env.KUBEBUILDER_ASSETS;
+    if (assets && isExecutable(path.join(assets, spec.name))) {
+      return { path: path.join(assets, spec.name), source: "KUBEBUILDER_ASSETS" };
+    }
+  }
+  if (spec.fromPath) {
+    const found = onPath(spec.name);
+    if (found) return { path: found, source: "PATH" };
+  }
+  const cached = path.join(cacheRoot(), "bin", spec.cacheDir, spec.name);
+  if (isExecutable(cached)) return { path: cached, source: "cache" };
+  return undefined;
+}
+
+/**
+ * Returns the path of a binary, building it into the cache when nothing else has
+ * it. Builds are serialized by a lock directory so parallel runs build once.
+ */
+export function ensureBinary(spec: BinarySpec): string {
+  const found = locate(spec);
+  if (found) return found.path;
+  const lockDir = path.join(cacheRoot(), "locks", spec.cacheDir);
+  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+  const started = Date.now();
+  // A lock older than 2 hours belongs to a build that died; no build takes that long.
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir);
+      break;
+    } catch {
+      const age = Date.now() - fs.statSync(lockDir).mtimeMs;
+      if (age > 2 * 3600_000) fs.rmSync(lockDir, { recursive: true, force: true });
+      else spawnSync("sleep", ["2"]);
+    }
+  }
+  try {
+    const again = locate(spec);
+    if (again) return again.path;
+    process.stderr.write(`pulumi-kpack test env: building ${spec.cacheDir} from the Go module proxy (once per machine)…\n`);
+    const r = spawnSync("bash", [path.join(repoRoot, "scripts", "build", spec.script), ...spec.args], {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: process.env,
+    });
+    if (r.status !== 0) {
+      throw new Error(`Building ${spec.cacheDir} failed (scripts/build/${spec.script} exited ${r.status ?? r.signal}); see its output above.`);
+    }
+    const built = locate(spec);
+    if (!built) throw new Error(`scripts/build/${spec.script} finished but ${spec.name} is not in ${path.join(cacheRoot(), "bin", spec.cacheDir)}.`);
+    process.stderr.write(`pulumi-kpack test env: built ${spec.cacheDir} in ${Math.round((Date.now() - started) / 1000)}s\n`);
+    return built.path;
+  } finally {
+    fs.rmSync(lockDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,189 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as https from "node:https";
+import { binaries, ensureBinary } from "./binaries";
+import { clientCert, makePki, Pki } from "./certs";
+import { freePort, installSignalHandlers, Managed, start, stop, waitFor } from "./processes";
+
+/**
+ * A Kubernetes control plane for tests and the demo: etcd and kube-apiserver
+ * (RBAC on, admin by client certificate) plus kube-controller-manager for the
+ * namespace, service-account and garbage-collector controllers, all on
+ * 127.0.0.1. Or, only when PULUMI_KPACK_TEST_KUBECONFIG names one, an existing
+ * cluster (kind, k3d, minikube).
+ */
+export interface Cluster {
+  /** Path of an admin kubeconfig (the cluster's own file for an external cluster). */
+  kubeconfigPath: string;
+  /** Its contents. */
+  kubeconfig: string;
+  /** Context to use within it (undefined: current-context). */
+  context?: string;
+  server: string;
+  /** True when the tests run against a cluster they did not start. */
+  external: boolean;
+  /** Scratch directory of this environment (logs, certificates, state). */
+  workDir: string;
+  /** Kubeconfig contents for another user, authenticated by client certificate (local plane only). */
+  userKubeconfig(user: string, groups: string[]): string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Also run kube-controller-manager (default true). */
+  controllerManager?: boolean;
+  /** Parent of the scratch directory (default: the OS temp dir). */
+  baseDir?: string;
+}
+
+function kubeconfigFor(server: string, caPem: string, user: string, certPem: string, keyPem: string): string {
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+  // JSON is valid YAML, and every kubeconfig reader accepts it.
+  return JSON.stringify(
+    {
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "pulumi-kpack-test", cluster: { server, "certificate-authority-data": b64(caPem) } }],
+      users: [{ name: user, user: { "client-certificate-data": b64(certPem), "client-key-data": b64(keyPem) } }],
+      contexts: [{ name: "pulumi-kpack-test", context: { cluster: "pulumi-kpack-test", user } }],
+      "current-context": "pulumi-kpack-test",
+    },
+    null,
+    2,
+  );
+}
+
+function httpsOk(url: string, pki: Pki, admin: { cert: string; key: string }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get(url, { ca: fs.readFileSync(pki.caCert), cert: admin.cert, key: admin.key, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("error", () => resolve(false));
+    req.on("timeout", () => {
+      req.destroy();
+      resolve(false);
+    });
+  });
+}
+
+function httpOk(url: string): Promise<boolean> {
+  return fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+}
+
+function externalCluster(file: string): Cluster {
+  const kubeconfig = fs.readFileSync(file, "utf8");
+  const serverMatch = /server:\s*"?([^\s"]+)/.exec(kubeconfig);
+  return {
+    kubeconfigPath: file,
+    kubeconfig,
+    context: process.env.PULUMI_KPACK_TEST_CONTEXT || undefined,
+    server: serverMatch?.[1] ?? "(unknown)",
+    external: true,
+    workDir: fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-kpack-ext-")),
+    userKubeconfig() {
+      throw new Error("userKubeconfig needs the local control plane (its client CA); unset PULUMI_KPACK_TEST_KUBECONFIG.");
+    },
+    async stop() {},
+  };
+}
+
+export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
+  const ext = process.env.PULUMI_KPACK_TEST_KUBECONFIG;
+  if (ext) return externalCluster(ext);
+
+  installSignalHandlers();
+  const etcdBin = ensureBinary(binaries.etcd);
+  const apiserverBin = ensureBinary(binaries.kubeApiserver);
+  const kcmBin = opts.controllerManager === false ? undefined : ensureBinary(binaries.kubeControllerManager);
+
+  const workDir = fs.mkdtempSync(path.join(opts.baseDir ?? os.tmpdir(), "pulumi-kpack-env-"));
+  const pki = makePki(path.join(workDir, "pki"));
+  const admin = clientCert(pki, "pulumi-kpack-admin", ["system:masters"]);
+  const procs: Managed[] = [];
+  const stopProcs = async () => {
+    for (const p of procs.reverse()) await stop(p);
+    if (!process.env.PULUMI_KPACK_KEEP_ENV) fs.rmSync(workDir, { recursive: true, force: true });
+  };
+
+  try {
+    const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    const etcd = start("etcd", etcdBin, [
+      `--data-dir=${path.join(workDir, "etcd")}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
+      "--unsafe-no-fsync=true",
+      "--listen-metrics-urls=",
+    ], { logFile: path.join(workDir, "etcd.log") });
+    procs.push(etcd);
+    await waitFor("etcd /health", etcd, () => httpOk(`${etcdUrl}/health`), 30_000);
+
+    const server = `https://127.0.0.1:${apiPort}`;
+    const apiserver = start("kube-apiserver", apiserverBin, [
+      `--etcd-servers=${etcdUrl}`,
+      `--secure-port=${apiPort}`,
+      "--bind-address=127.0.0.1",
+      "--advertise-address=127.0.0.1",
+      "--endpoint-reconciler-type=none",
+      `--cert-dir=${path.join(workDir, "apiserver-certs")}`,
+      `--tls-cert-file=${pki.servingCert}`,
+      `--tls-private-key-file=${pki.servingKey}`,
+      `--client-ca-file=${pki.clientCaCert}`,
+      "--authorization-mode=RBAC",
+      "--service-cluster-ip-range=10.0.0.0/24",
+      "--allow-privileged=true",
+      // No controller creates pods' tokens here; envtest disables this plugin too.
+      "--disable-admission-plugins=ServiceAccount",
+      `--service-account-issuer=${server}/`,
+      `--service-account-key-file=${pki.saPub}`,
+      `--service-account-signing-key-file=${pki.saKey}`,
+    ], { logFile: path.join(workDir, "kube-apiserver.log") });
+    procs.push(apiserver);
+    await waitFor("kube-apiserver /readyz", apiserver, () => httpsOk(`${server}/readyz`, pki, admin), 60_000);
+
+    const kubeconfig = kubeconfigFor(server, fs.readFileSync(pki.caCert, "utf8"), "pulumi-kpack-admin", admin.cert, admin.key);
+    const kubeconfigPath = path.join(workDir, "admin.kubeconfig");
+    fs.writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
+
+    if (kcmBin) {
+      const kcm = start("kube-controller-manager", kcmBin, [
+        `--kubeconfig=${kubeconfigPath}`,
+        `--authentication-kubeconfig=${kubeconfigPath}`,
+        `--authorization-kubeconfig=${kubeconfigPath}`,
+        "--bind-address=127.0.0.1",
+        `--secure-port=${await freePort()}`,
+        "--leader-elect=false",
+        "--controllers=namespace,serviceaccount,garbagecollector",
+        `--service-account-private-key-file=${pki.saKey}`,
+        `--root-ca-file=${pki.caCert}`,
+        `--cluster-signing-cert-file=${pki.clientCaCert}`,
+        `--cluster-signing-key-file=${pki.clientCaKey}`,
+      ], { logFile: path.join(workDir, "kube-controller-manager.log") });
+      procs.push(kcm);
+      // The serviceaccount controller creating `default` in `default` shows kcm is working.
+      await waitFor("the default ServiceAccount (kube-controller-manager)", kcm,
+        () => httpsOk(`${server}/api/v1/namespaces/default/serviceaccounts/default`, pki, admin), 60_000);
+    }
+
+    return {
+      kubeconfigPath,
+      kubeconfig,
+      server,
+      external: false,
+      workDir,
+      userKubeconfig(user, groups) {
+        const c = clientCert(pki, user, groups);
+        return kubeconfigFor(server, fs.readFileSync(pki.caCert, "utf8"), user, c.cert, c.key);
+      },
+      stop: stopProcs,
+    };
+  } catch (e) {
+    await stopProcs();
+    throw e;
+  }
+}
