@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { Readiness } from "./conditions";
 import { ClusterAccess, kube, Kube } from "./kube/client";
 import { apply, deleteAndWait, get, KubeObject, MANAGED_BY, ObjectRef, waitUntil } from "./kube/objects";
-import { containsUnknown, deepEqual, Props, unknownAlong } from "./values";
+import { compact, containsUnknown, deepEqual, Props, unknownAlong } from "./values";
 
 /**
  * The lifecycle every kpack kind shares (check → diff → create/update → read →
@@ -185,13 +185,13 @@ async function applyAndAwait<A extends CommonArgs>(def: KindDefinition<A>, props
   const ref = refFor(def as KindDefinition<CommonArgs>, { name: args.name, namespace: obj.metadata?.namespace });
   const id = idFor(ref);
   const applied = await apply(k, obj);
-  const base = { ...props, namespace: ref.namespace ?? props.namespace };
-  if (args.skipAwait) return { id, outs: { ...base, ...def.outputs(applied) } };
+  // The engine's Struct encoding rejects undefined members: drop them.
+  const outs = (o: KubeObject) => compact({ ...props, namespace: ref.namespace ?? props.namespace, ...def.outputs(o) });
+  if (args.skipAwait) return { id, outs: outs(applied) };
   try {
-    const live = await awaitReady(def, k, args, ref);
-    return { id, outs: { ...base, ...def.outputs(live) } };
+    return { id, outs: outs(await awaitReady(def, k, args, ref)) };
   } catch (e) {
-    throw initFailure(e, id, { ...base, ...def.outputs(applied) });
+    throw initFailure(e, id, outs(applied));
   }
 }
 
@@ -214,7 +214,7 @@ export async function read<A extends CommonArgs>(def: KindDefinition<A>, id: str
   const inputs: Props = {};
   for (const key of inputKeys(def as KindDefinition<CommonArgs>)) if (p[key] !== undefined) inputs[key] = p[key];
   for (const key of ["logicalName", "autoNamed"]) if (p[key] !== undefined) inputs[key] = p[key];
-  return { id, props: { ...p, ...def.outputs(live) }, inputs };
+  return { id, props: compact({ ...p, ...def.outputs(live) }), inputs };
 }
 
 export async function remove<A extends CommonArgs>(def: KindDefinition<A>, id: string, props: Props): Promise<void> {

@@ -24,7 +24,9 @@ export abstract class KpackResource extends pulumi.dynamic.Resource {
   ) {
     const a = args as { kubeconfig?: pulumi.Input<string> };
     const props: Record<string, unknown> = {};
-    for (const k of outputKeys) props[k] = undefined;
+    // The engine exposes only keys present in props: seed every output, and
+    // `name`, which check() may generate.
+    for (const k of ["name", ...outputKeys]) props[k] = undefined;
     Object.assign(props, args, {
       logicalName: name,
       providerVersion: VERSION,

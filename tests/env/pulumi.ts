@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { binaries, ensureBinary } from "./binaries";
 import { nodeBinDir, repoRoot } from "./paths";
@@ -17,6 +18,8 @@ export interface PulumiEnv {
   workDir: string;
   envVars: Record<string, string>;
   stack(projectName: string, stackName: string, program: PulumiFn, extraEnv?: Record<string, string>): Promise<Stack>;
+  /** The stack's checkpoint as the file backend stores it (the Automation API's exportStack decrypts secrets). */
+  rawState(projectName: string, stackName: string): string;
 }
 
 export const PASSPHRASE = "pulumi-kpack-tests";
@@ -42,13 +45,20 @@ export async function pulumiEnv(baseDir: string, kubeconfigPath: string): Promis
     PULUMI_SKIP_CONFIRMATIONS: "true",
     KUBECONFIG: kubeconfigPath,
   };
-  const command = await PulumiCommand.get({ root: undefined, skipVersionCheck: true });
   // PulumiCommand without root runs `pulumi` from this process's PATH.
   process.env.PATH = pathDirs.join(path.delimiter);
+  const command = await PulumiCommand.get({ root: undefined, skipVersionCheck: true });
   return {
     bin,
     workDir,
     envVars,
+    rawState(projectName, stackName) {
+      const dir = path.join(state, ".pulumi", "stacks", projectName);
+      const file = fs.readdirSync(dir).find((f) => f === `${stackName}.json` || f === `${stackName}.json.gz`);
+      if (!file) throw new Error(`no checkpoint for ${projectName}/${stackName} in ${dir}`);
+      const raw = fs.readFileSync(path.join(dir, file));
+      return file.endsWith(".gz") ? zlib.gunzipSync(raw).toString("utf8") : raw.toString("utf8");
+    },
     async stack(projectName, stackName, program, extraEnv) {
       // The dynamic provider resolves require("pulumi-kpack/provider") from the
       // project directory: give it the repository's node_modules.
