@@ -1,7 +1,10 @@
 import * as crypto from "node:crypto";
 import type { z } from "zod";
 import type * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_NAMESPACE } from "../sdk/common";
 import { Readiness } from "./conditions";
+import { Progress, progressFor } from "./progress";
+import { ensureKpack, InstallOptions } from "./install";
 import { ClusterAccess, kube, Kube } from "./kube/client";
 import { apply, deleteAndWait, get, KubeObject, MANAGED_BY, ObjectRef, waitUntil } from "./kube/objects";
 import { compact, containsUnknown, deepEqual, Props, unknownAlong } from "./values";
@@ -20,6 +23,8 @@ export interface CommonArgs extends ClusterAccess {
   timeoutSeconds?: number;
   logicalName: string;
   providerVersion: string;
+  resourceUrn?: string;
+  installKpack?: false | InstallOptions;
   /** Set by check when the provider chose the name. */
   autoNamed?: boolean;
 }
@@ -42,10 +47,12 @@ export interface KindDefinition<A extends CommonArgs> {
   readiness(obj: KubeObject): Readiness;
   /** Default create/update wait. */
   defaultTimeoutSeconds: number;
+  /** A wait of its own (Image waits for the Build of the written generation). Default: awaitReadiness. */
+  await?(ctx: AwaitContext<A>): Promise<KubeObject>;
 }
 
 /** Keys that are not part of the object: changing them alone never replaces it. */
-const META_KEYS = new Set(["logicalName", "autoNamed", "__provider"]);
+const META_KEYS = new Set(["logicalName", "autoNamed", "resourceUrn", "__provider"]);
 
 export function inputKeys(def: KindDefinition<CommonArgs>): string[] {
   const shape = (def.schema as unknown as { shape?: Record<string, unknown> }).shape ?? {};
@@ -85,6 +92,11 @@ export function check(def: KindDefinition<CommonArgs>, olds: Props | undefined, 
     inputs.autoNamed = true;
   } else {
     delete inputs.autoNamed;
+  }
+  if (def.namespaced && inputs.namespace === undefined) {
+    // Written into the inputs so the stored state matches the next program's
+    // checked inputs (no phantom replace) and the namespace is known at preview.
+    inputs.namespace = DEFAULT_NAMESPACE;
   }
   const parsed = def.schema.safeParse(inputs);
   const failures: pulumi.dynamic.CheckFailure[] = [];
@@ -143,7 +155,7 @@ export function toObject<A extends CommonArgs>(def: KindDefinition<A>, args: A):
     kind: def.kind,
     metadata: {
       name: args.name!,
-      ...(def.namespaced ? { namespace: args.namespace ?? "default" } : {}),
+      ...(def.namespaced ? { namespace: args.namespace ?? DEFAULT_NAMESPACE } : {}),
       labels: { ...MANAGED_BY, ...(m.labels ?? {}) },
       ...(m.annotations ? { annotations: m.annotations } : {}),
     },
@@ -151,26 +163,35 @@ export function toObject<A extends CommonArgs>(def: KindDefinition<A>, args: A):
   };
 }
 
-/** Waits (over a watch) until the kind's readiness says ready; fails on failed or timeout. */
-async function awaitReady<A extends CommonArgs>(def: KindDefinition<A>, k: Kube, args: A, ref: ObjectRef): Promise<KubeObject> {
-  const timeoutMs = (args.timeoutSeconds ?? def.defaultTimeoutSeconds) * 1000;
+/** What a kind's wait gets: the object written, where to reach it, the budget and where to report. */
+export interface AwaitContext<A extends CommonArgs> {
+  kube: Kube;
+  ref: ObjectRef;
+  args: A;
+  /** metadata.generation of the object as the apply left it. */
+  generation: number;
+  deadline: number;
+  label: string;
+  progress: Progress;
+}
+
+/** The default wait: the kind's readiness over a watch of the object. */
+export async function awaitReadiness<A extends CommonArgs>(def: KindDefinition<A>, ctx: AwaitContext<A>): Promise<KubeObject> {
   let last: Readiness = { state: "pending", message: "waiting for kpack" };
-  let failed: string | undefined;
-  try {
-    const obj = await waitUntil(k, ref, (o) => {
-      if (!o) return false;
-      last = def.readiness(o);
-      if (last.state === "failed") failed = last.message;
-      return last.state !== "pending";
-    }, timeoutMs, "for kpack to report it ready");
-    if (failed !== undefined || !obj) throw new Error(`${label(def as KindDefinition<CommonArgs>, args)}: kpack reports it not ready: ${failed ?? "it disappeared"}.`);
-    return obj;
-  } catch (e) {
-    if (failed === undefined && last.state === "pending" && /timed out/.test((e as Error).message)) {
-      throw new Error(`${(e as Error).message} Last state: ${last.message}. Raise timeoutSeconds, or set skipAwait to not wait.`);
-    }
-    throw e;
-  }
+  const obj = await waitUntil(ctx.kube, ctx.ref, (o) => {
+    if (!o) return false;
+    last = def.readiness(o);
+    if (last.state === "pending") ctx.progress.status(last.message);
+    return last.state !== "pending";
+  }, ctx.deadline - Date.now(), "for kpack to report it ready").catch((e: Error) => {
+    throw /timed out/.test(e.message) && last.state === "pending"
+      ? new Error(`${e.message} Last state: ${last.message}. Raise timeoutSeconds, or set skipAwait to not wait.`)
+      : e;
+  });
+  if (!obj) throw new Error(`${ctx.label}: it was deleted while waiting for it to become ready.`);
+  const final = last as Readiness;
+  if (final.state === "failed") throw new Error(`${ctx.label}: kpack reports it not ready: ${final.message}.`);
+  return obj;
 }
 
 /** A create/update that applied the object but failed to become ready keeps the object in state. */
@@ -184,12 +205,26 @@ async function applyAndAwait<A extends CommonArgs>(def: KindDefinition<A>, props
   const obj = toObject(def, args);
   const ref = refFor(def as KindDefinition<CommonArgs>, { name: args.name, namespace: obj.metadata?.namespace });
   const id = idFor(ref);
+  const progress = progressFor(args.resourceUrn);
+  await ensureKpack(k, args.installKpack, progress).catch((e: Error) => {
+    throw new Error(`${label(def as KindDefinition<CommonArgs>, args)}: making sure kpack is installed failed: ${e.message}`);
+  });
   const applied = await apply(k, obj);
   // The engine's Struct encoding rejects undefined members: drop them.
   const outs = (o: KubeObject) => compact({ ...props, namespace: ref.namespace ?? props.namespace, ...def.outputs(o) });
   if (args.skipAwait) return { id, outs: outs(applied) };
+  const ctx: AwaitContext<A> = {
+    kube: k,
+    ref,
+    args,
+    generation: applied.metadata?.generation ?? 0,
+    deadline: Date.now() + (args.timeoutSeconds ?? def.defaultTimeoutSeconds) * 1000,
+    label: label(def as KindDefinition<CommonArgs>, args),
+    progress,
+  };
   try {
-    return { id, outs: outs(await awaitReady(def, k, args, ref)) };
+    const live = def.await ? await def.await(ctx) : await awaitReadiness(def, ctx);
+    return { id, outs: outs(live) };
   } catch (e) {
     throw initFailure(e, id, outs(applied));
   }
@@ -213,7 +248,7 @@ export async function read<A extends CommonArgs>(def: KindDefinition<A>, id: str
   if (!live) return { id: "", props: {} };
   const inputs: Props = {};
   for (const key of inputKeys(def as KindDefinition<CommonArgs>)) if (p[key] !== undefined) inputs[key] = p[key];
-  for (const key of ["logicalName", "autoNamed"]) if (p[key] !== undefined) inputs[key] = p[key];
+  for (const key of ["logicalName", "autoNamed", "resourceUrn"]) if (p[key] !== undefined) inputs[key] = p[key];
   return { id, props: compact({ ...p, ...def.outputs(live) }), inputs };
 }
 

@@ -1,6 +1,14 @@
 import * as engine from "./engine";
 import type { CommonArgs, KindDefinition } from "./engine";
+import { builder } from "./builder";
+import { buildpack } from "./buildpack";
+import { clusterBuilder } from "./clusterbuilder";
+import { clusterBuildpack } from "./clusterbuildpack";
+import { clusterLifecycle } from "./clusterlifecycle";
 import { clusterStack } from "./clusterstack";
+import { clusterStore } from "./clusterstore";
+import { image } from "./image";
+import { awaitImage } from "./builds/wait";
 import type { Props } from "./values";
 
 /**
@@ -10,6 +18,14 @@ import type { Props } from "./values";
  */
 export const kinds: Record<string, KindDefinition<CommonArgs>> = {
   ClusterStack: clusterStack as unknown as KindDefinition<CommonArgs>,
+  ClusterStore: clusterStore as unknown as KindDefinition<CommonArgs>,
+  ClusterLifecycle: clusterLifecycle as unknown as KindDefinition<CommonArgs>,
+  ClusterBuildpack: clusterBuildpack as unknown as KindDefinition<CommonArgs>,
+  Buildpack: buildpack as unknown as KindDefinition<CommonArgs>,
+  Builder: builder as unknown as KindDefinition<CommonArgs>,
+  ClusterBuilder: clusterBuilder as unknown as KindDefinition<CommonArgs>,
+  // The Image's wait needs its Build: the I/O shell lives in builds/wait.ts.
+  Image: { ...image, await: awaitImage } as unknown as KindDefinition<CommonArgs>,
 };
 
 export type Method = "check" | "diff" | "create" | "read" | "update" | "delete";

@@ -31,6 +31,8 @@ export type ClusterStackArgs = ArgsOf<typeof clusterStackSchema>;
 const outputKeys = ["ready", "resolvedBuildImage", "resolvedRunImage", "mixins", "userId", "groupId", "conditions"] as const;
 
 export class ClusterStack extends KpackResource {
+  /** Marks the kind, so a ClusterStack can be passed where a stack name is expected (see sdk/refs.ts). */
+  readonly kpackKind = "ClusterStack" as const;
   declare readonly stackId: pulumi.Output<string>;
   declare readonly buildImage: pulumi.Output<string>;
   declare readonly runImage: pulumi.Output<string>;

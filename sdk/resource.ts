@@ -30,6 +30,7 @@ export abstract class KpackResource extends pulumi.dynamic.Resource {
     Object.assign(props, args, {
       logicalName: name,
       providerVersion: VERSION,
+      resourceUrn: pulumi.createUrn(name, `pulumi-nodejs:dynamic/kpack:${kind}`, opts?.parent),
       // A kubeconfig holds credentials: keep it secret in state even when given as plain text.
       kubeconfig: a.kubeconfig === undefined ? undefined : pulumi.secret(a.kubeconfig),
     });

@@ -98,32 +98,37 @@ async function collectionPath(k: Kube, ref: ObjectRef): Promise<string> {
   return plural.namespaced && ref.namespace ? `${base}/namespaces/${ref.namespace}/${plural.name}` : `${base}/${plural.name}`;
 }
 
+export interface CollectionRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  fieldSelector?: string;
+  labelSelector?: string;
+}
+
 /**
- * Waits until done(object) holds for one object, driven by a watch that resumes
- * from the last resourceVersion after the server closes it. The predicate sees
- * undefined once the object is gone. Resolves with the object that satisfied it.
+ * Lists a collection and then watches it from the list's resourceVersion,
+ * re-listing whenever the server closes the watch, until done() holds for the
+ * current set of objects or time runs out. One mechanism for every wait: an
+ * object's readiness, its deletion, or any lease being renewed.
  */
-export async function waitUntil(
+export async function waitForCollection(
   k: Kube,
-  ref: ObjectRef,
-  done: (o: KubeObject | undefined) => boolean,
+  ref: CollectionRef,
+  done: (items: ReadonlyMap<string, KubeObject>) => boolean,
   timeoutMs: number,
-  what: string,
-  onEvent?: (o: KubeObject | undefined) => void,
-): Promise<KubeObject | undefined> {
-  const path = await collectionPath(k, ref);
+): Promise<"done" | "timeout"> {
+  const path = await collectionPath(k, { ...ref, name: "" });
   const watch = new k8s.Watch(k.config);
   const deadline = Date.now() + timeoutMs;
-  let last: KubeObject | undefined;
+  const key = (o: KubeObject) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
   for (;;) {
-    // A fresh read before each watch gives both the current state and the
-    // resourceVersion to resume from, so no event between the two is lost.
-    const list = await k.objects.list(ref.apiVersion, ref.kind, ref.namespace, undefined, undefined, undefined, `metadata.name=${ref.name}`);
-    last = list.items[0] as KubeObject | undefined;
-    onEvent?.(last);
-    if (done(last)) return last;
+    const listedAt = Date.now();
+    const list = await k.objects.list(ref.apiVersion, ref.kind, ref.namespace, undefined, undefined, undefined, ref.fieldSelector, ref.labelSelector);
+    const items = new Map<string, KubeObject>(list.items.map((o) => [key(o as KubeObject), o as KubeObject]));
+    if (done(items)) return "done";
     const remaining = deadline - Date.now();
-    if (remaining <= 0) break;
+    if (remaining <= 0) return "timeout";
     const result = await new Promise<"done" | "closed" | "timeout">((resolve) => {
       let controller: AbortController | undefined;
       let settled = false;
@@ -138,12 +143,12 @@ export async function waitUntil(
       watch
         .watch(
           path,
-          { fieldSelector: `metadata.name=${ref.name}`, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
+          { fieldSelector: ref.fieldSelector, labelSelector: ref.labelSelector, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
           (phase: string, obj: KubeObject) => {
-            if (phase === "BOOKMARK") return;
-            last = phase === "DELETED" ? undefined : obj;
-            onEvent?.(last);
-            if (done(last)) finish("done");
+            if (phase === "BOOKMARK" || phase === "ERROR") return;
+            if (phase === "DELETED") items.delete(key(obj));
+            else items.set(key(obj), obj);
+            if (done(items)) finish("done");
           },
           () => finish("closed"),
         )
@@ -152,8 +157,30 @@ export async function waitUntil(
           if (settled) c.abort();
         }, () => finish("closed"));
     });
-    if (result === "done") return last;
-    if (result === "timeout") break;
+    if (result !== "closed") return result;
+    // A watch the server refuses at once would otherwise spin: pace the re-lists.
+    const sinceList = Date.now() - listedAt;
+    if (sinceList < 1000) await new Promise((r) => setTimeout(r, 1000 - sinceList));
   }
+}
+
+/**
+ * Waits until done(object) holds for one object, over a watch (see
+ * waitForCollection). The predicate sees undefined once the object is gone.
+ * Resolves with the object that satisfied it.
+ */
+export async function waitUntil(
+  k: Kube,
+  ref: ObjectRef,
+  done: (o: KubeObject | undefined) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<KubeObject | undefined> {
+  let last: KubeObject | undefined;
+  const r = await waitForCollection(k, { ...ref, fieldSelector: `metadata.name=${ref.name}` }, (items) => {
+    last = items.values().next().value;
+    return done(last);
+  }, timeoutMs);
+  if (r === "done") return last;
   throw new Error(`${describe(ref)}: timed out after ${Math.round(timeoutMs / 1000)}s waiting ${what}.`);
 }

@@ -47,6 +47,8 @@ describe("foundation: pulumi up/destroy through the dynamic provider", function 
         buildImage: "127.0.0.1:5000/stacks/build:1",
         runImage: pulumi.output(runImage.value),
         skipAwait: true,
+        // Only the ClusterStack CRD is here, no kpack: nothing to install from.
+        installKpack: false,
       });
       return { name: stack.name, stackId: stack.stackId };
     };
@@ -106,6 +108,7 @@ describe("foundation: pulumi up/destroy through the dynamic provider", function 
         buildImage: "127.0.0.1:5000/stacks/build:1",
         runImage: "127.0.0.1:5000/stacks/run:1",
         skipAwait: true,
+        installKpack: false,
       });
       return { name: s.name };
     };

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as crypto from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { cacheRoot, repoRoot } from "./paths";
 import { versions } from "./versions";
@@ -22,6 +23,21 @@ export interface BinarySpec {
   /** Also accept a binary of this name from PATH (for the pulumi CLI). */
   fromPath?: boolean;
 }
+
+/**
+ * Cache dir of our own image tool: named after a hash of its sources, so an
+ * edit to tests/env/imagetool builds a new copy instead of reusing a stale one.
+ */
+function imagetoolCacheDir(): string {
+  const dir = path.join(repoRoot, "tests", "env", "imagetool");
+  const h = crypto.createHash("sha256");
+  for (const f of fs.readdirSync(dir).sort()) {
+    if (!/\.(go|mod|sum)$/.test(f)) continue;
+    h.update(f).update("\0").update(fs.readFileSync(path.join(dir, f))).update("\0");
+  }
+  return `imagetool-${h.digest("hex").slice(0, 12)}`;
+}
+const imagetoolDir = imagetoolCacheDir();
 
 export const binaries = {
   etcd: { name: "etcd", script: "etcd.sh", args: [versions.etcd], cacheDir: `etcd-v${versions.etcd}`, envtest: true },
@@ -54,6 +70,14 @@ export const binaries = {
     cacheDir: `kpack-v${versions.kpack}`,
     envtest: false,
   },
+  registry: {
+    name: "registry",
+    script: "registry.sh",
+    args: [versions.registry],
+    cacheDir: `registry-v${versions.registry}`,
+    envtest: false,
+  },
+  imagetool: { name: "imagetool", script: "imagetool.sh", args: [imagetoolDir], cacheDir: imagetoolDir, envtest: false },
 } satisfies Record<string, BinarySpec>;
 
 function envName(name: string): string {

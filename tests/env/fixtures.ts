@@ -6,6 +6,7 @@ import * as k8s from "@kubernetes/client-node";
 import { Cluster, startCluster } from "./controlplane";
 import { pulumiEnv, PulumiEnv } from "./pulumi";
 import { stopAll } from "./processes";
+import { KpackEnv, startKpack } from "./kpackEnv";
 
 /**
  * The test environment, started once per test run on first use and stopped
@@ -18,9 +19,16 @@ export interface TestEnv {
   kubeConfig: k8s.KubeConfig;
   /** A fresh namespace for one test; deleted at teardown. */
   namespace(prefix: string): Promise<string>;
+  /**
+   * Real kpack (controller, local registries, buildpacks images, build-pod
+   * stand-in), started on first call and stopped at teardown. Tests that do
+   * not call it do not pay for it.
+   */
+  kpack(): Promise<KpackEnv>;
 }
 
 let started: Promise<TestEnv> | undefined;
+let kpackStarted: Promise<KpackEnv> | undefined;
 const namespaces: string[] = [];
 let baseDir: string | undefined;
 
@@ -45,6 +53,15 @@ export function testEnv(): Promise<TestEnv> {
         namespaces.push(name);
         return name;
       },
+      kpack() {
+        kpackStarted ??= (async () => {
+          const t = Date.now();
+          const k = await startKpack(cluster);
+          process.stderr.write(`kpack ready in ${((Date.now() - t) / 1000).toFixed(1)}s (${JSON.stringify(k.timings)}, controller ${k.sandboxed ? "in its loopback sandbox" : "unsandboxed"})\n`);
+          return k;
+        })();
+        return kpackStarted;
+      },
     };
   })();
   return started;
@@ -54,6 +71,7 @@ export async function mochaGlobalTeardown(): Promise<void> {
   if (!started) return;
   try {
     const env = await started;
+    if (kpackStarted) await kpackStarted.then((k) => k.stop(), () => undefined);
     if (env.cluster.external) {
       const core = env.kubeConfig.makeApiClient(k8s.CoreV1Api);
       for (const name of namespaces) await core.deleteNamespace({ name }).catch(() => undefined);

@@ -44,6 +44,9 @@ export async function pulumiEnv(baseDir: string, kubeconfigPath: string): Promis
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
     KUBECONFIG: kubeconfigPath,
+    // Safety net: a resource that decides to install kpack without a manifest
+    // named by its test gets a refused loopback port, never the public release.
+    PULUMI_KPACK_MANIFEST_URL: "http://127.0.0.1:1/release-{version}.yaml",
   };
   // PulumiCommand without root runs `pulumi` from this process's PATH.
   process.env.PATH = pathDirs.join(path.delimiter);

@@ -1,0 +1,43 @@
+import type { BuildpackInfo } from "../sdk/common";
+import { buildpackInputs, BuildpackInputs } from "../sdk/buildpack";
+import { readyCondition, status } from "./conditions";
+import type { KindDefinition } from "./engine";
+import type { KubeObject } from "./kube/objects";
+import { compact } from "./values";
+
+/** `{id, version, homepage?}` of each entry of a kpack buildpack list (status.buildpacks, status.builderMetadata). */
+export function buildpackList(list: unknown): BuildpackInfo[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list
+    .filter((b): b is { id: string; version?: string; homepage?: string } => !!b && typeof b === "object" && typeof (b as { id?: unknown }).id === "string")
+    .map((b) => compact({ id: b.id, version: b.version ?? "", homepage: b.homepage || undefined }));
+}
+
+/** Outputs of the kinds whose status is a Ready condition plus a buildpack list. */
+export function buildpackOutputs(obj: KubeObject): Record<string, unknown> {
+  const s = status(obj) as ReturnType<typeof status> & { buildpacks?: unknown };
+  return {
+    ready: readyCondition(obj).state === "ready",
+    buildpacks: buildpackList(s.buildpacks),
+    conditions: s.conditions ?? [],
+  };
+}
+
+export const buildpack: KindDefinition<BuildpackInputs> = {
+  kind: "Buildpack",
+  apiVersion: "kpack.io/v1alpha2",
+  namespaced: true,
+  schema: buildpackInputs,
+  maxNameLength: 253,
+  replaceOn: [],
+  defaultTimeoutSeconds: 300,
+  manifest: (a) => ({
+    spec: {
+      image: a.image,
+      // kpack's webhook would default it; it does not run everywhere, so write it.
+      serviceAccountName: a.serviceAccountName ?? "default",
+    },
+  }),
+  outputs: buildpackOutputs,
+  readiness: readyCondition,
+};

@@ -1,0 +1,70 @@
+import type { ImageInputs } from "../../sdk/image";
+import type { AwaitContext } from "../engine";
+import { get, KubeObject, waitUntil } from "../kube/objects";
+import { buildProgress, buildToWatch, imageWait } from "../image";
+
+/**
+ * Image create/update wait, as `kp image … --wait` does it: watch the Image
+ * until kpack has observed the generation written; when that generation made
+ * a Build, watch that Build (showing its steps as they complete) until it
+ * ends; then the Image again until it records the Build's image. Decisions
+ * are the pure imageWait(); this is only the I/O around it.
+ */
+export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeObject> {
+  const G = ctx.generation;
+  let build: KubeObject | undefined;
+  let lastImage: KubeObject | undefined;
+  let failure: string | undefined;
+  for (;;) {
+    let needBuild: string | undefined;
+    const remaining = ctx.deadline - Date.now();
+    const img = await waitUntil(ctx.kube, ctx.ref, (o) => {
+      if (!o) return true;
+      lastImage = o;
+      const wanted = buildToWatch(o, G);
+      if (wanted && wanted !== build?.metadata?.name) {
+        needBuild = wanted;
+        return true;
+      }
+      const r = imageWait(o, build, G);
+      if (r.state === "pending") ctx.progress.status(r.message);
+      if (r.state === "failed") failure = r.message;
+      return r.state !== "pending";
+    }, Math.max(remaining, 1), "for the Image to be built").catch((e: Error) => {
+      throw timeoutError(e, ctx, lastImage, build);
+    });
+    if (!img) throw new Error(`${ctx.label}: it was deleted while waiting for its build.`);
+    if (failure !== undefined) throw new Error(`${ctx.label}: ${failure}.`);
+    if (!needBuild) return img;
+
+    const ref = { apiVersion: "kpack.io/v1alpha2", kind: "Build", name: needBuild, namespace: ctx.ref.namespace };
+    build = await get(ctx.kube, ref);
+    if (!build) {
+      // Pruned by the history limit already, or not yet visible: the Image's own status decides.
+      build = { apiVersion: ref.apiVersion, kind: "Build", metadata: { name: needBuild } };
+      continue;
+    }
+    ctx.progress.info(`${ctx.label}: ${buildProgress(build)}`);
+    build = await waitUntil(ctx.kube, ref, (b) => {
+      if (b) ctx.progress.status(buildProgress(b));
+      const done = !b || ["True", "False"].includes(succeeded(b) ?? "");
+      return done;
+    }, Math.max(ctx.deadline - Date.now(), 1), `for Build ${needBuild} to finish`).catch((e: Error) => {
+      throw timeoutError(e, ctx, lastImage, build);
+    }) ?? { apiVersion: ref.apiVersion, kind: "Build", metadata: { name: needBuild } };
+    ctx.progress.info(`${ctx.label}: ${buildProgress(build)}`);
+  }
+}
+
+function succeeded(b: KubeObject): string | undefined {
+  const conditions = (b.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions;
+  return conditions?.find((c) => c.type === "Succeeded")?.status;
+}
+
+function timeoutError(e: Error, ctx: AwaitContext<ImageInputs>, image: KubeObject | undefined, build: KubeObject | undefined): Error {
+  if (!/timed out/.test(e.message)) return e;
+  const state = image ? imageWait(image, build, ctx.generation) : undefined;
+  const last = state && state.state === "pending" ? ` Last state: ${state.message}.` : "";
+  const b = build?.status ? ` ${buildProgress(build)}.` : "";
+  return new Error(`${ctx.label}: timed out after ${Math.round(((ctx.args.timeoutSeconds ?? 1800) * 1000) / 1000)}s waiting for its build.${last}${b} Raise timeoutSeconds, or set skipAwait to not wait.`);
+}

@@ -1,0 +1,47 @@
+import { clusterLifecycleInputs, ClusterLifecycleInputs } from "../sdk/clusterLifecycle";
+import { readyCondition, status } from "./conditions";
+import type { KindDefinition } from "./engine";
+import { compact } from "./values";
+
+interface ClusterLifecycleStatus {
+  image?: { latestImage?: string; image?: string };
+  version?: string;
+  api?: { buildpack?: string; platform?: string };
+  apis?: {
+    buildpack?: { deprecated?: string[] | null; supported?: string[] | null };
+    platform?: { deprecated?: string[] | null; supported?: string[] | null };
+  };
+}
+
+// kpack writes `null` for an empty API set (Go nil slices); outputs carry no nulls.
+function apiSet(s: { deprecated?: string[] | null; supported?: string[] | null } | undefined) {
+  return s ? { deprecated: s.deprecated ?? [], supported: s.supported ?? [] } : undefined;
+}
+
+export const clusterLifecycle: KindDefinition<ClusterLifecycleInputs> = {
+  kind: "ClusterLifecycle",
+  apiVersion: "kpack.io/v1alpha2",
+  namespaced: false,
+  schema: clusterLifecycleInputs,
+  maxNameLength: 253,
+  replaceOn: [],
+  defaultTimeoutSeconds: 300,
+  manifest: (a) => ({
+    spec: compact({
+      image: a.image,
+      serviceAccountRef: a.serviceAccountRef,
+    }),
+  }),
+  outputs: (obj) => {
+    const s = status(obj) as ClusterLifecycleStatus & ReturnType<typeof status>;
+    return {
+      ready: readyCondition(obj).state === "ready",
+      resolvedImage: s.image?.latestImage || undefined,
+      version: s.version || undefined,
+      api: s.api && (s.api.buildpack || s.api.platform) ? compact({ buildpack: s.api.buildpack || undefined, platform: s.api.platform || undefined }) : undefined,
+      apis: s.apis ? compact({ buildpack: apiSet(s.apis.buildpack), platform: apiSet(s.apis.platform) }) : undefined,
+      conditions: s.conditions ?? [],
+    };
+  },
+  readiness: readyCondition,
+};

@@ -1,0 +1,201 @@
+import * as fs from "node:fs";
+import * as k8s from "@kubernetes/client-node";
+import type { Kube } from "../kube/client";
+import { apiMessage, describe, get, httpStatus, KubeObject, refOf, waitUntil } from "../kube/objects";
+import type { Progress } from "../progress";
+import { observedCurrent } from "../conditions";
+import { applyManifest, orderManifest } from "./apply";
+import {
+  controllerOf, DEFAULT_KPACK_VERSION, describeSource, hookDecision, Installed, INSTALLED_BY, INSTALLED_VERSION, Installer,
+  ManifestSource, parseManifest, releaseUrl, validateManifest, versionOfDeployment,
+} from "./manifest";
+
+/**
+ * Installing, upgrading and removing kpack itself. The resource hooks call
+ * ensureKpack() before applying their object; KpackInstallation calls
+ * install()/uninstall() directly. Both apply the same release manifest the
+ * same way (server-side apply, dependency order, CRDs Established first).
+ */
+export interface InstallOptions extends ManifestSource {
+  /** kpack version wanted (default DEFAULT_KPACK_VERSION). */
+  version?: string;
+  /** Do not wait for the controller to start reconciling. */
+  skipAwait?: boolean;
+  /** Budget for applying and waiting, in seconds (default 300). */
+  timeoutSeconds?: number;
+}
+
+const KPACK_NAMESPACE = "kpack";
+
+/** What the cluster has: kpack's CRDs, its controller Deployment and version, and whether pulumi-kpack installed it. */
+export async function readInstalled(k: Kube, namespace = KPACK_NAMESPACE): Promise<Installed> {
+  const [crd, deployment, ns] = await Promise.all([
+    get(k, { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: "images.kpack.io" }),
+    get(k, { apiVersion: "apps/v1", kind: "Deployment", name: "kpack-controller", namespace }),
+    get(k, { apiVersion: "v1", kind: "Namespace", name: namespace }),
+  ]);
+  const by = ns?.metadata?.annotations?.[INSTALLED_BY];
+  return {
+    crds: !!crd,
+    controller: !!deployment,
+    version: versionOfDeployment(deployment) ?? ns?.metadata?.annotations?.[INSTALLED_VERSION],
+    installer: by === "hook" || by === "installation" ? by : undefined,
+  };
+}
+
+/** Release YAML from the source given, else PULUMI_KPACK_MANIFEST_URL, else the official release of `version`. */
+export async function loadManifest(src: ManifestSource, version: string): Promise<{ objects: KubeObject[]; source: string }> {
+  const url = src.manifestUrl ?? (src.manifestFile || src.manifestYaml !== undefined ? undefined : process.env.PULUMI_KPACK_MANIFEST_URL?.replace("{version}", version) ?? releaseUrl(version));
+  const source = url ?? describeSource(src, version);
+  let yaml: string;
+  if (src.manifestYaml !== undefined) yaml = src.manifestYaml;
+  else if (src.manifestFile !== undefined || url?.startsWith("file://")) {
+    const file = src.manifestFile ?? new URL(url!).pathname;
+    try {
+      yaml = fs.readFileSync(file, "utf8");
+    } catch (e) {
+      throw new Error(`Cannot read the kpack manifest file ${file}: ${(e as Error).message}. Fix installKpack.manifestFile.`);
+    }
+  } else {
+    let res: Response;
+    try {
+      res = await fetch(url!, { signal: AbortSignal.timeout(60_000), redirect: "follow" });
+    } catch (e) {
+      const cause = (e as { cause?: { message?: string } }).cause?.message ?? (e as Error).message;
+      throw new Error(`Cannot fetch the kpack manifest from ${url}: ${cause}. Check the URL and the network, or pass the release YAML with installKpack.manifestFile or manifestYaml.`);
+    }
+    if (!res.ok) throw new Error(`Fetching the kpack manifest from ${url} answered HTTP ${res.status}. Check installKpack.version or manifestUrl.`);
+    yaml = await res.text();
+  }
+  return { objects: parseManifest(yaml, source), source };
+}
+
+/** The plural resource name of each kind, from discovery or from the manifest's own CRDs. */
+async function resourceOf(k: Kube, o: KubeObject, crds: readonly KubeObject[]): Promise<{ group: string; resource: string; namespaced: boolean }> {
+  const group = o.apiVersion?.includes("/") ? o.apiVersion.split("/")[0] : "";
+  const crd = crds.find((c) => {
+    const spec = c.spec as { group?: string; names?: { kind?: string } } | undefined;
+    return spec?.group === group && spec?.names?.kind === o.kind;
+  });
+  if (crd) {
+    const spec = crd.spec as { names: { plural: string }; scope?: string };
+    return { group, resource: spec.names.plural, namespaced: spec.scope === "Namespaced" };
+  }
+  const discovery = k.objects as unknown as { resource(apiVersion: string, kind: string): Promise<k8s.V1APIResource | undefined> };
+  const r = await discovery.resource(o.apiVersion ?? "", o.kind ?? "");
+  if (!r) throw new Error(`The kpack manifest has ${describe(refOf(o))}, whose kind ${o.apiVersion} ${o.kind} this cluster does not serve. Use a kpack release made for this Kubernetes version.`);
+  return { group, resource: r.name, namespaced: r.namespaced };
+}
+
+/**
+ * Checks, before writing anything, that the kubeconfig's user may create and
+ * patch every kind in the manifest (SelfSubjectAccessReview), so a user who is
+ * not cluster-admin gets one error listing what is missing, not half an install.
+ */
+export async function preflight(k: Kube, objects: readonly KubeObject[]): Promise<void> {
+  const authz = k.config.makeApiClient(k8s.AuthorizationV1Api);
+  const crds = objects.filter((o) => o.kind === "CustomResourceDefinition");
+  const checks = new Map<string, k8s.V1ResourceAttributes>();
+  for (const o of objects) {
+    const r = await resourceOf(k, o, crds);
+    const namespace = r.namespaced ? o.metadata?.namespace ?? "default" : undefined;
+    for (const verb of ["create", "patch"]) {
+      checks.set(`${verb} ${r.resource}.${r.group} ${namespace ?? ""}`, { group: r.group, resource: r.resource, verb, namespace });
+    }
+  }
+  const denied: string[] = [];
+  await Promise.all([...checks.entries()].map(async ([what, attrs]) => {
+    const review = await authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: attrs } } });
+    if (!review.status?.allowed) denied.push(what.trim());
+  }));
+  if (denied.length) {
+    const user = k.config.getCurrentUser()?.name ?? "the kubeconfig's user";
+    throw new Error(`Installing kpack needs permissions that ${user} lacks on ${k.server}: ${denied.sort().join("; ")}. Nothing was applied. Run with a cluster-admin kubeconfig, or install kpack beforehand and set installKpack: false.`);
+  }
+}
+
+/**
+ * Ready when the controller has reconciled the manifest's default
+ * ClusterLifecycle (kpack ≥0.17 ships one); true alike for a controller run by
+ * a Deployment and one run elsewhere. Older releases: the Deployment is available.
+ */
+export async function awaitController(k: Kube, objects: readonly KubeObject[], deadline: number, progress: Progress): Promise<void> {
+  const lifecycle = objects.find((o) => o.kind === "ClusterLifecycle");
+  progress.status("waiting for the kpack controller to start reconciling");
+  if (lifecycle) {
+    await waitUntil(k, refOf(lifecycle), (o) => !!o && observedCurrent(o) && !!(o.status as { conditions?: unknown[] } | undefined)?.conditions?.length,
+      Math.max(deadline - Date.now(), 1), "for the kpack controller to reconcile it (is the kpack-controller Deployment running?)");
+    return;
+  }
+  const c = controllerOf(objects);
+  if (!c) return;
+  await waitUntil(k, refOf(c.deployment), (o) => ((o?.status as { availableReplicas?: number } | undefined)?.availableReplicas ?? 0) > 0,
+    Math.max(deadline - Date.now(), 1), "for the kpack controller to become available");
+}
+
+/** Applies a kpack release and records who installed which version on its namespace. */
+export async function install(k: Kube, objects: KubeObject[], installer: Installer, opts: InstallOptions, progress: Progress): Promise<{ version: string; namespace: string }> {
+  const deadline = Date.now() + (opts.timeoutSeconds ?? 300) * 1000;
+  const { namespace, version: declared } = validateManifest(objects, "the manifest");
+  const version = declared ?? opts.version ?? DEFAULT_KPACK_VERSION;
+  await preflight(k, objects);
+  let n = 0;
+  await applyManifest(k, objects, {
+    timeoutMs: Math.max(deadline - Date.now(), 1),
+    onApplied: (o) => progress.status(`installing kpack ${version}: applied ${++n}/${objects.length} (${describe(refOf(o))})`),
+  });
+  const ns = k8s.KubernetesObjectApi.makeApiClient(k.config);
+  await ns.patch(
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, annotations: { [INSTALLED_BY]: installer, [INSTALLED_VERSION]: version } } },
+    undefined, undefined, `pulumi-kpack-${installer}`, true, k8s.PatchStrategy.ServerSideApply,
+  );
+  if (!opts.skipAwait) await awaitController(k, objects, deadline, progress);
+  return { version, namespace };
+}
+
+/** Removes what a release manifest created, in reverse dependency order, and waits for the namespace to go. */
+export async function uninstall(k: Kube, objects: KubeObject[], timeoutSeconds: number, progress: Progress): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (const o of orderManifest(objects).reverse()) {
+    progress.status(`uninstalling kpack: deleting ${describe(refOf(o))}`);
+    try {
+      await k.objects.delete(o, undefined, undefined, undefined, undefined, "Background");
+    } catch (e) {
+      if (httpStatus(e) !== 404) throw new Error(`Uninstalling kpack: deleting ${describe(refOf(o))} failed: ${apiMessage(e)}.`);
+    }
+  }
+  const c = controllerOf(objects);
+  if (c) {
+    await waitUntil(k, { apiVersion: "v1", kind: "Namespace", name: c.namespace }, (o) => o === undefined,
+      Math.max(deadline - Date.now(), 1), "to be deleted (its namespace finalizer runs in kube-controller-manager)");
+  }
+}
+
+// One check per cluster per provider process, shared by every resource that starts at once.
+const ensured = new WeakMap<Kube, Promise<void>>();
+
+/**
+ * The hook every resource runs before applying its object: install kpack when
+ * it is missing, upgrade an installation the hooks made when it is older than
+ * wanted, otherwise do nothing. Remembered per cluster; single-flight.
+ */
+export function ensureKpack(k: Kube, opts: InstallOptions | false | undefined, progress: Progress): Promise<void> {
+  if (opts === false) return Promise.resolve();
+  let p = ensured.get(k);
+  if (!p) {
+    p = (async () => {
+      const wanted = opts?.version ?? DEFAULT_KPACK_VERSION;
+      const decision = hookDecision(await readInstalled(k), wanted);
+      if (decision.action === "leave") progress.warn(decision.warning);
+      if (decision.action !== "install" && decision.action !== "upgrade") return;
+      progress.info(decision.reason);
+      const { objects } = await loadManifest(opts ?? {}, wanted);
+      const r = await install(k, objects, "hook", opts ?? {}, progress);
+      progress.info(`kpack ${r.version} installed in namespace ${r.namespace}`);
+    })();
+    ensured.set(k, p);
+    // A failed check is not remembered: the next resource tries again.
+    p.catch(() => ensured.delete(k));
+  }
+  return p;
+}

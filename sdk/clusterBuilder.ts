@@ -1,0 +1,60 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ArgsOf, BuildpackInfo, commonInputs, ConditionOutput, internalInputs, required, serviceAccountRef } from "./common";
+import { BuilderRefArgs, builderOutputKeys, builderRefs, builderSpecShape, buildpackEntrySchema, orderSchema } from "./builder";
+import { Referrer } from "./refs";
+import { KpackResource } from "./resource";
+
+/**
+ * ClusterBuilder (kpack.io/v1alpha2, cluster-scoped): a builder Images of any
+ * namespace may use. Unlike a Builder it needs an explicit ServiceAccount (for
+ * pushing the builder image) and can use only ClusterBuildpacks and the
+ * ClusterStore: kpack resolves no namespaced Buildpack for it.
+ */
+const clusterBuilderBuildpackEntry = buildpackEntrySchema(
+  ["ClusterBuildpack"] as const,
+  'must be "ClusterBuildpack" (or leave kind out and give a buildpack id): kpack resolves no namespaced Buildpack for a ClusterBuilder',
+);
+export type ClusterBuilderBuildpackEntry = z.infer<typeof clusterBuilderBuildpackEntry>;
+
+export const clusterBuilderSchema = z
+  .object({
+    ...commonInputs,
+    ...builderSpecShape,
+    /** Buildpack groups (spec.order), e.g. `[{group: [{id: "paketo-buildpacks/java"}]}]`. */
+    order: orderSchema(clusterBuilderBuildpackEntry),
+    /** ServiceAccount whose secrets kpack uses to push the builder image and pull its parts (spec.serviceAccountRef). Required. */
+    serviceAccountRef: z.object(serviceAccountRef.shape, required('the ServiceAccount kpack pushes the builder with, e.g. {name: "builder", namespace: "kpack"}')).strict(),
+  })
+  .strict();
+
+/** Checked inputs as the provider sees them. */
+export const clusterBuilderInputs = clusterBuilderSchema.extend({ ...internalInputs, autoNamed: z.boolean().optional() }).strict();
+export type ClusterBuilderInputs = z.infer<typeof clusterBuilderInputs>;
+
+export type ClusterBuilderArgs = Omit<ArgsOf<typeof clusterBuilderSchema>, keyof BuilderRefArgs<string, unknown>> &
+  BuilderRefArgs<"ClusterBuildpack", ClusterBuilderBuildpackEntry>;
+
+export class ClusterBuilder extends KpackResource {
+  /** Marks the kind, so a ClusterBuilder can be passed where an Image expects a builder (see sdk/refs.ts). */
+  readonly kpackKind = "ClusterBuilder" as const;
+  declare readonly tag: pulumi.Output<string>;
+  /** Name of the ClusterStack. */
+  declare readonly stack: pulumi.Output<string>;
+  /** True once kpack reports Ready at the current generation: the builder image exists and Images can use it. */
+  declare readonly ready: pulumi.Output<boolean>;
+  /** True when kpack's last reconcile of the current spec succeeded (the UpToDate condition). */
+  declare readonly upToDate: pulumi.Output<boolean>;
+  /** The builder image, digest-pinned (status.latestImage). */
+  declare readonly latestImage: pulumi.Output<string | undefined>;
+  /** Buildpacks in the builder image (status.builderMetadata). */
+  declare readonly buildpacks: pulumi.Output<BuildpackInfo[] | undefined>;
+  /** The stack the builder image was built on (status.stack): stack id and digest-pinned run image. */
+  declare readonly resolvedStack: pulumi.Output<{ id?: string; runImage?: string } | undefined>;
+  declare readonly conditions: pulumi.Output<ConditionOutput[] | undefined>;
+
+  constructor(name: string, args: ClusterBuilderArgs, opts?: pulumi.CustomResourceOptions) {
+    const by: Referrer = { kind: "ClusterBuilder", logicalName: name };
+    super("ClusterBuilder", name, { ...args, ...builderRefs(args, by, ["ClusterBuildpack"]) }, builderOutputKeys, opts);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Runs inside a fresh network namespace (see sandbox.ts), as
+ *   node nsrelay.js <ip binary> <socket dir> <port,port,...> -- <command> [args...]
+ * It brings up the namespace's loopback, listens on 127.0.0.1:<port> for each
+ * port and relays each connection to the Unix socket <socket dir>/<port>.sock,
+ * which the test process relays on to 127.0.0.1:<port> in the host namespace.
+ * Then it runs the command and exits with it. The command thus reaches the
+ * host's loopback services on their usual addresses and nothing else, and
+ * whatever it listens on is visible only inside the namespace.
+ */
+import * as net from "node:net";
+import * as path from "node:path";
+import { execFileSync, spawn } from "node:child_process";
+
+function relay(a: net.Socket, b: net.Socket): void {
+  a.pipe(b);
+  b.pipe(a);
+  const close = () => {
+    a.destroy();
+    b.destroy();
+  };
+  a.on("error", close);
+  b.on("error", close);
+  a.on("close", close);
+  b.on("close", close);
+}
+
+async function main(): Promise<void> {
+  const sep = process.argv.indexOf("--");
+  const [ipBin, sockDir, portList] = process.argv.slice(2, sep);
+  const [cmd, ...args] = process.argv.slice(sep + 1);
+  if (sep < 0 || !ipBin || !sockDir || !cmd) throw new Error("usage: nsrelay <ip binary> <socket dir> <ports> -- <command> [args...]");
+  // A new network namespace starts with its loopback down.
+  execFileSync(ipBin, ["link", "set", "lo", "up"], { stdio: "inherit" });
+  const ports = (portList ?? "").split(",").filter(Boolean).map(Number);
+  await Promise.all(ports.map((port) => new Promise<void>((resolve, reject) => {
+    const srv = net.createServer((c) => relay(c, net.connect(path.join(sockDir, `${port}.sock`))));
+    srv.once("error", reject);
+    srv.listen(port, "127.0.0.1", () => resolve());
+  })));
+  // pdeathsig: if this relay dies, the command dies with it.
+  const child = spawn("setpriv", ["--pdeathsig", "SIGKILL", "--", cmd, ...args], { stdio: "inherit" });
+  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, () => child.kill(sig));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`nsrelay: ${(e as Error).message ?? String(e)}\n`);
+  process.exit(1);
+});

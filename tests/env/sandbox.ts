@@ -1,0 +1,104 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as net from "node:net";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+
+/**
+ * A loopback-only network sandbox for a process we do not control, such as
+ * the kpack controller: it always serves its profiling endpoint on ":8008"
+ * (knative.dev/pkg/profiling NewServer), i.e. on every interface, and dials
+ * whatever registry an object names. Run in its own network namespace (an
+ * unprivileged user namespace maps us to root there), it listens only inside
+ * that namespace and can reach exactly the host loopback ports we relay to it.
+ *
+ * Needs `unshare` (util-linux), `ip` (iproute2) and user namespaces; where any
+ * is missing, sandboxSupport() says why and callers run the process directly.
+ */
+export interface SandboxSupport {
+  ok: boolean;
+  reason?: string;
+}
+
+let support: SandboxSupport | undefined;
+let ipBin = "ip";
+
+/** `ip` lives in sbin, which a non-root user's PATH often lacks. */
+function findIp(): string {
+  for (const dir of [...(process.env.PATH ?? "").split(path.delimiter), "/usr/sbin", "/sbin"]) {
+    const p = path.join(dir || ".", "ip");
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return "ip";
+}
+
+export function sandboxSupport(): SandboxSupport {
+  if (support) return support;
+  if (process.env.PULUMI_KPACK_NO_SANDBOX) return (support = { ok: false, reason: "PULUMI_KPACK_NO_SANDBOX is set" });
+  ipBin = findIp();
+  const r = spawnSync("unshare", ["--user", "--map-root-user", "--net", "--", ipBin, "link", "set", "lo", "up"], { encoding: "utf8", timeout: 10_000 });
+  support = r.status === 0
+    ? { ok: true }
+    : { ok: false, reason: `unshare --user --net with ip failed (${r.error?.message ?? (r.stderr.trim() || `exit ${r.status}`)})` };
+  return support;
+}
+
+export interface Sandbox {
+  /** The command line to start (with processes.start) in place of bin + args. */
+  bin: string;
+  args: string[];
+  /** Stops the host-side relays and removes their sockets. */
+  close(): Promise<void>;
+}
+
+/**
+ * Prepares a sandboxed command: host-side relays from Unix sockets to
+ * 127.0.0.1:<port> for each port, and the command line that starts `bin`
+ * inside a new network namespace behind tests/env/nsrelay.
+ */
+export async function loopbackSandbox(bin: string, args: string[], ports: number[]): Promise<Sandbox> {
+  // Short path: Unix socket paths are limited to 107 bytes.
+  const sockDir = fs.mkdtempSync(path.join(os.tmpdir(), "pk-ns-"));
+  const servers: net.Server[] = [];
+  const sockets = new Set<net.Socket>();
+  try {
+    for (const port of ports) {
+      const srv = net.createServer((inner) => {
+        const outer = net.connect(port, "127.0.0.1");
+        for (const s of [inner, outer]) {
+          sockets.add(s);
+          s.on("close", () => sockets.delete(s));
+          s.on("error", () => {
+            inner.destroy();
+            outer.destroy();
+          });
+        }
+        inner.pipe(outer);
+        outer.pipe(inner);
+      });
+      await new Promise<void>((resolve, reject) => {
+        srv.once("error", reject);
+        srv.listen(path.join(sockDir, `${port}.sock`), () => resolve());
+      });
+      servers.push(srv);
+    }
+  } catch (e) {
+    for (const s of servers) s.close();
+    fs.rmSync(sockDir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    bin: "unshare",
+    args: ["--user", "--map-root-user", "--net", "--", process.execPath, path.join(__dirname, "nsrelay.js"), ipBin, sockDir, ports.join(","), "--", bin, ...args],
+    async close() {
+      for (const s of sockets) s.destroy();
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      fs.rmSync(sockDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import * as kpack from "../../sdk/index";
+
+/**
+ * Compile-time checks of the public arg types: tsc builds this file, so each
+ * `@ts-expect-error` must hit an error. The function is never called (it
+ * would create resources).
+ */
+function typedUsage(): void {
+  const stack = new kpack.ClusterStack("base", { stackId: "io.buildpacks.stacks.jammy", buildImage: "r.example.com/b", runImage: "r.example.com/r" });
+  const store = new kpack.ClusterStore("store", { sources: [{ image: "r.example.com/bp/java" }] });
+  const lifecycle = new kpack.ClusterLifecycle("lc", { image: "buildpacksio/lifecycle:0.20.5" });
+  const cbp = new kpack.ClusterBuildpack("nodejs", { image: "paketobuildpacks/nodejs" });
+  const bp = new kpack.Buildpack("go", { namespace: "apps", image: "paketobuildpacks/go" });
+  const tag: pulumi.Output<string> = pulumi.output("r.example.com/builders/java");
+
+  const builder = new kpack.Builder("java", {
+    namespace: "apps",
+    tag,
+    stack,
+    store: store,
+    lifecycle,
+    order: [{ group: [{ id: "paketo-buildpacks/java", version: pulumi.output("18.5.0") }, { buildpack: cbp }, { buildpack: bp, optional: true }, { kind: "Buildpack", name: "ruby" }] }],
+    additionalLabels: { team: "payments" },
+  });
+  const clusterBuilder = new kpack.ClusterBuilder("default", {
+    tag: "r.example.com/builders/default",
+    stack: "base",
+    serviceAccountRef: { name: "builder", namespace: "kpack" },
+    order: [{ group: [{ buildpack: cbp }, { kind: "ClusterBuildpack", name: "go" }] }],
+  });
+  // @ts-expect-error a ClusterStore is not a stack
+  new kpack.Builder("x", { tag: "r.example.com/x", stack: store, order: [] });
+  // @ts-expect-error a ClusterBuilder resolves no namespaced Buildpack
+  new kpack.ClusterBuilder("y", { tag: "r.example.com/y", stack, serviceAccountRef: { name: "b", namespace: "k" }, order: [{ group: [{ buildpack: bp }] }] });
+  // @ts-expect-error serviceAccountRef is required on a ClusterBuilder
+  new kpack.ClusterBuilder("z", { tag: "r.example.com/z", stack, order: [] });
+
+  const app = new kpack.Image("app", {
+    namespace: "apps",
+    tag: "r.example.com/team/app",
+    builder,
+    source: { git: { url: "https://github.com/example/app", revision: pulumi.output("main") } },
+    build: { env: [{ name: "BP_JVM_VERSION", value: "21" }] },
+  });
+  new kpack.Image("app2", { tag: "r.example.com/team/app2", builder: clusterBuilder, source: { blob: { url: "https://e.com/a.zip" } } });
+  new kpack.Image("app3", { tag: "r.example.com/team/app3", builder: { kind: "ClusterBuilder", name: "default" }, source: { registry: { image: "r.example.com/src" } } });
+  // @ts-expect-error a stack is not a builder
+  new kpack.Image("bad", { tag: "r.example.com/team/bad", builder: stack, source: { registry: { image: "r.example.com/src" } } });
+  // @ts-expect-error imageTaggingStrategy is an enum
+  new kpack.Image("bad2", { tag: "r.example.com/team/bad", builder, source: { registry: { image: "r.example.com/src" } }, imageTaggingStrategy: "Latest" });
+
+  const digest: pulumi.Output<string | undefined> = app.digest;
+  const latest: pulumi.Output<string | undefined> = app.latestImage;
+  const buildpacks: pulumi.Output<kpack.BuildpackInfo[] | undefined> = builder.buildpacks;
+  void [digest, latest, buildpacks];
+}
+
+describe("public SDK types", () => {
+  it("compile as documented (see the @ts-expect-error lines of this file)", () => {
+    assert.equal(typeof typedUsage, "function");
+  });
+});
