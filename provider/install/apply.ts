@@ -45,19 +45,6 @@ export function orderManifest(objects: readonly KubeObject[]): KubeObject[] {
     .map((x) => x.o);
 }
 
-/**
- * The objects of a multi-document YAML manifest (a release asset), skipping
- * empty and comment-only documents, which client-node's loadAllYaml cannot
- * take. Objects of built-in kinds come back as client-node models, the form
- * KubernetesObjectApi sends.
- */
-export function parseManifest(yaml: string): KubeObject[] {
-  return yaml
-    .split(/^---[ \t]*(?:#.*)?$/m)
-    .filter((doc) => doc.split("\n").some((l) => l.trim() !== "" && !l.trimStart().startsWith("#")))
-    .map((doc) => k8s.loadYaml<KubeObject>(doc))
-    .filter((o) => o && typeof o === "object" && typeof o.kind === "string");
-}
 
 /** The API groups/versions the manifest's CRDs serve (e.g. "kpack.io/v1alpha2"). */
 function servedVersions(crd: KubeObject): string[] {

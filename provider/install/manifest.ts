@@ -36,24 +36,29 @@ export function describeSource(src: ManifestSource, version: string): string {
   return src.manifestUrl ?? releaseUrl(version);
 }
 
-/** Parses multi-document YAML; fails naming the document that is not a Kubernetes object. */
+/**
+ * The objects of a multi-document YAML manifest (a release asset). Empty and
+ * comment-only documents are skipped (client-node's loadAllYaml cannot take
+ * them). Each document goes through loadYaml, which returns built-in kinds as
+ * client-node models: the form KubernetesObjectApi sends; wire-form keys such
+ * as x-kubernetes-preserve-unknown-fields would otherwise be dropped.
+ */
 export function parseManifest(yaml: string, source: string): KubeObject[] {
-  let docs: unknown[];
-  try {
-    docs = k8s.loadAllYaml(yaml);
-  } catch (e) {
-    throw new Error(`The kpack manifest from ${source} is not valid YAML: ${(e as Error).message}. Check that it is a kpack release-<version>.yaml.`);
-  }
-  const objects: KubeObject[] = [];
-  docs.forEach((d, i) => {
-    if (d === null || d === undefined) return;
-    const o = d as KubeObject;
-    if (typeof o !== "object" || !o.apiVersion || !o.kind || !o.metadata?.name) {
+  const docs = yaml
+    .split(/^---[ \t]*(?:#.*)?$/m)
+    .filter((doc) => doc.split("\n").some((l) => l.trim() !== "" && !l.trimStart().startsWith("#")));
+  return docs.map((doc, i) => {
+    let o: KubeObject;
+    try {
+      o = k8s.loadYaml<KubeObject>(doc);
+    } catch (e) {
+      throw new Error(`The kpack manifest from ${source} is not valid YAML (document ${i + 1}): ${(e as Error).message.split("\n")[0]}. Check that it is a kpack release-<version>.yaml.`);
+    }
+    if (!o || typeof o !== "object" || !o.apiVersion || !o.kind || !o.metadata?.name) {
       throw new Error(`The kpack manifest from ${source}: document ${i + 1} is not a Kubernetes object (it needs apiVersion, kind and metadata.name).`);
     }
-    objects.push(o);
+    return o;
   });
-  return objects;
 }
 
 /** The kpack controller Deployment of a manifest, and its namespace. */

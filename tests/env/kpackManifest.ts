@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { KubeObject } from "../../provider/kube/objects";
-import { parseManifest } from "../../provider/install/apply";
+import { parseManifest } from "../../provider/install/manifest";
 import { kpackConfigDir } from "./kpack";
 import { versions } from "./versions";
 
@@ -134,7 +134,7 @@ export function renderKpackManifest(opts: RenderOptions): KubeObject[] {
   const objects: KubeObject[] = [];
   for (const { file, text } of texts) {
     if (isSchema(text)) continue;
-    objects.push(...parseManifest(expandTemplate(text, values, file)));
+    objects.push(...parseManifest(expandTemplate(text, values, file), file));
   }
   return objects.filter(dropWebhook).map(withoutConversionWebhook);
 }

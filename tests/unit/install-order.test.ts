@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { orderManifest, parseManifest, phaseOf } from "../../provider/install/apply";
+import { orderManifest, phaseOf } from "../../provider/install/apply";
+import { parseManifest } from "../../provider/install/manifest";
 import type { KubeObject } from "../../provider/kube/objects";
 
 function o(kind: string, name: string, apiVersion = "v1"): KubeObject {
@@ -59,7 +60,7 @@ describe("orderManifest", () => {
 
 describe("parseManifest", () => {
   it("reads every object of a multi-document YAML and skips empty documents", () => {
-    const objs = parseManifest("---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: kpack\n---\n# only a comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: kpack\n");
+    const objs = parseManifest("---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: kpack\n---\n# only a comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: kpack\n", "test.yaml");
     assert.deepEqual(names(objs), ["Namespace/kpack", "ConfigMap/c"]);
   });
 });
