@@ -9,6 +9,7 @@ import { clusterStack } from "./clusterstack";
 import { clusterStore } from "./clusterstore";
 import { image } from "./image";
 import { awaitImage } from "./builds/wait";
+import { kpackInstallation } from "./kpackinstallation";
 import type { Props } from "./values";
 
 /**
@@ -30,10 +31,21 @@ export const kinds: Record<string, KindDefinition<CommonArgs>> = {
 
 export type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
 
+/** Resources with a lifecycle of their own rather than the engine's one-object one. */
+const handlers: Record<string, Record<Method, (...args: never[]) => unknown>> = {
+  KpackInstallation: kpackInstallation,
+};
+
 export async function dispatch(kind: string, method: Method, args: unknown[]): Promise<unknown> {
+  const handler = handlers[kind];
+  if (handler) {
+    const f = handler[method] as ((...a: unknown[]) => unknown) | undefined;
+    if (!f) throw new Error(`pulumi-kpack: unknown provider method "${String(method)}".`);
+    return f(...args);
+  }
   const def = kinds[kind];
   if (!def) {
-    throw new Error(`pulumi-kpack: this version has no resource kind "${kind}" (it has ${Object.keys(kinds).join(", ")}). Install the pulumi-kpack version that created it.`);
+    throw new Error(`pulumi-kpack: this version has no resource kind "${kind}" (it has ${[...Object.keys(kinds), ...Object.keys(handlers)].join(", ")}). Install the pulumi-kpack version that created it.`);
   }
   switch (method) {
     case "check":

@@ -21,3 +21,5 @@ export { isKpackObject } from "./refs";
 export type { KpackObject, NameRef, KindRef } from "./refs";
 export type { BuildpackInfo, ConditionOutput } from "./common";
 export { UNKNOWN } from "./common";
+export { KpackInstallation, kpackInstallationSchema } from "./kpackInstallation";
+export type { KpackInstallationArgs, InstalledObject } from "./kpackInstallation";

@@ -117,6 +117,7 @@ export async function waitForCollection(
   ref: CollectionRef,
   done: (items: ReadonlyMap<string, KubeObject>) => boolean,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<"done" | "timeout"> {
   const path = await collectionPath(k, { ...ref, name: "" });
   const watch = new k8s.Watch(k.config);
@@ -128,7 +129,7 @@ export async function waitForCollection(
     const items = new Map<string, KubeObject>(list.items.map((o) => [key(o as KubeObject), o as KubeObject]));
     if (done(items)) return "done";
     const remaining = deadline - Date.now();
-    if (remaining <= 0) return "timeout";
+    if (remaining <= 0 || signal?.aborted) return "timeout";
     const result = await new Promise<"done" | "closed" | "timeout">((resolve) => {
       let controller: AbortController | undefined;
       let settled = false;
@@ -140,6 +141,7 @@ export async function waitForCollection(
         resolve(r);
       };
       const timer = setTimeout(() => finish("timeout"), remaining);
+      signal?.addEventListener("abort", () => finish("timeout"), { once: true });
       watch
         .watch(
           path,
@@ -175,12 +177,13 @@ export async function waitUntil(
   done: (o: KubeObject | undefined) => boolean,
   timeoutMs: number,
   what: string,
+  signal?: AbortSignal,
 ): Promise<KubeObject | undefined> {
   let last: KubeObject | undefined;
   const r = await waitForCollection(k, { ...ref, fieldSelector: `metadata.name=${ref.name}` }, (items) => {
     last = items.values().next().value;
     return done(last);
-  }, timeoutMs);
+  }, timeoutMs, signal);
   if (r === "done") return last;
   throw new Error(`${describe(ref)}: timed out after ${Math.round(timeoutMs / 1000)}s waiting ${what}.`);
 }

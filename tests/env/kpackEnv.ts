@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { kube } from "../../provider/kube/client";
-import { get, KubeObject } from "../../provider/kube/objects";
+import { get, KubeObject, waitUntil } from "../../provider/kube/objects";
 import { applyManifest } from "../../provider/install/apply";
 import { condition } from "../../provider/conditions";
 import { binaries, ensureBinary } from "./binaries";
@@ -13,6 +13,8 @@ import { freePort, Managed, start, stop, tail, waitFor } from "./processes";
 import { randomCredentials, Registry, startRegistry } from "./registry";
 import { loopbackSandbox, Sandbox, sandboxSupport } from "./sandbox";
 import { Standin, startStandin } from "./standin";
+import { serveFile } from "./serve";
+import { versions } from "./versions";
 
 /**
  * Real kpack on the local control plane: two local registries (one open, one
@@ -31,6 +33,8 @@ export interface KpackEnv {
   manifest: KubeObject[];
   /** Where it was written, as one multi-document YAML file. */
   manifestFile: string;
+  /** The same manifest over HTTP on loopback, as release-<version>.yaml (deferInstall only). */
+  manifestUrl?: string;
   controllerLog: string;
   /** True when the controller runs in its loopback-only network namespace. */
   sandboxed: boolean;
@@ -43,6 +47,12 @@ export interface KpackEnv {
 export interface KpackOptions {
   /** Host loopback ports the controller must reach besides the apiserver and the registries. */
   extraPorts?: number[];
+  /**
+   * Leave kpack uninstalled: serve the release manifest on loopback (manifestUrl)
+   * for the provider to install, and start the controller process once its
+   * Deployment appears, as a kubelet would run it.
+   */
+  deferInstall?: boolean;
 }
 
 /** The controller's user: its ServiceAccount's name, so the manifest's own RBAC is what authorizes it. */
@@ -108,7 +118,14 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
     const manifestFile = path.join(workDir, "release.yaml");
     fs.writeFileSync(manifestFile, toYaml(manifest));
     const admin = kube({ kubeconfig: cluster.kubeconfig, context: cluster.context });
-    await timed("manifest", () => applyManifest(admin, manifest));
+    let manifestUrl: string | undefined;
+    if (opts.deferInstall) {
+      const served = await serveFile(manifestFile, `release-${versions.kpack}.yaml`);
+      cleanups.push(served.close);
+      manifestUrl = served.url;
+    } else {
+      await timed("manifest", () => applyManifest(admin, manifest));
+    }
 
     const kubeconfigPath = path.join(workDir, "controller.kubeconfig");
     fs.writeFileSync(kubeconfigPath, cluster.userKubeconfig(CONTROLLER_USER, CONTROLLER_GROUPS), { mode: 0o600 });
@@ -140,12 +157,31 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       fs.appendFileSync(controllerLog, `pulumi-kpack: no network sandbox (${support.reason}); the profiling server listens on all interfaces at :${env.PROFILING_PORT}.\n`);
       process.stderr.write(`pulumi-kpack test env: kpack controller runs without its loopback sandbox: ${support.reason}\n`);
     }
-    const controller: Managed = start("kpack-controller", sandbox?.bin ?? controllerBin, sandbox?.args ?? args, { logFile: controllerLog, env });
-    cleanups.push(() => stop(controller));
+    const startController = (): Managed => {
+      const c = start("kpack-controller", sandbox?.bin ?? controllerBin, sandbox?.args ?? args, { logFile: controllerLog, env });
+      cleanups.push(() => stop(c));
+      return c;
+    };
+    if (opts.deferInstall) {
+      // Stand-in for the kubelet that would run the kpack-controller Deployment:
+      // the process starts once the provider has applied that Deployment.
+      const deployment = { apiVersion: "apps/v1", kind: "Deployment", name: "kpack-controller", namespace: "kpack" };
+      const stopWatching = new AbortController();
+      const watching = waitUntil(admin, deployment, (o) => o !== undefined, 3600_000, "to be installed", stopWatching.signal).then(() => {
+        if (stopWatching.signal.aborted) return;
+        fs.appendFileSync(controllerLog, "pulumi-kpack test env: Deployment kpack-controller appeared; starting the controller as a kubelet would.\n");
+        startController();
+      }, () => undefined);
+      cleanups.push(async () => {
+        stopWatching.abort();
+        await watching;
+      });
+    }
+    const controller: Managed | undefined = opts.deferInstall ? undefined : startController();
 
     // Ready when it has reconciled the manifest's default ClusterLifecycle
     // against the local registry: proof it runs, is authorized and reaches both.
-    await timed("controller", () => waitFor("kpack controller to make ClusterLifecycle default-lifecycle Ready", controller, async () => {
+    if (controller) await timed("controller", () => waitFor("kpack controller to make ClusterLifecycle default-lifecycle Ready", controller, async () => {
       const lc = await get(admin, { apiVersion: "kpack.io/v1alpha2", kind: "ClusterLifecycle", name: "default-lifecycle" });
       return condition(lc, "Ready")?.status === "True";
     }, 120_000));
@@ -162,6 +198,7 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       images,
       manifest,
       manifestFile,
+      manifestUrl,
       controllerLog,
       sandboxed: sandbox !== undefined,
       standin,

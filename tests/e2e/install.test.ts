@@ -1,0 +1,146 @@
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import * as kpack from "../../sdk";
+import { testEnv } from "../env/fixtures";
+import { Cluster, startCluster } from "../env/controlplane";
+import { KpackEnv, startKpack } from "../env/kpackEnv";
+import { pulumiEnv, PulumiEnv } from "../env/pulumi";
+import { buildImage, filesDir } from "../env/imagetool";
+import { getManifest } from "../env/registry";
+import { freePort } from "../env/processes";
+
+/**
+ * Issue 5, installation: a cluster of its own with no kpack. The release
+ * manifest is served on loopback; the first resource's hook installs it; the
+ * test environment then runs the controller as a kubelet would run its
+ * Deployment. KpackInstallation takes over and uninstalls.
+ */
+describe("kpack installation from the resource hooks and KpackInstallation", function () {
+  let cluster: Cluster;
+  let kp: KpackEnv;
+  let pulumi: PulumiEnv;
+  let kc: k8s.KubeConfig;
+  let sourceUrl: string;
+
+  before(async () => {
+    await testEnv(); // the shared environment's teardown stops this cluster's processes too
+    cluster = await startCluster();
+    kp = await startKpack(cluster, { deferInstall: true });
+    pulumi = await pulumiEnv(cluster.workDir, cluster.kubeconfigPath);
+    kc = new k8s.KubeConfig();
+    kc.loadFromString(cluster.kubeconfig);
+    const src = filesDir(path.join(cluster.workDir, "kpack"), "install-source", { "index.html": "<h1>install</h1>\n" });
+    const pushed = await buildImage({ layers: [{ dir: src }], tags: [`${kp.registry.host}/pulumi-kpack/install-source:1`] });
+    const manifest = JSON.parse((await getManifest(pushed.ref)).body ?? "{}") as { layers: Array<{ digest: string }> };
+    sourceUrl = `${kp.registry.url}/v2/pulumi-kpack/install-source/blobs/${manifest.layers[0].digest}`;
+  });
+
+  after(async () => {
+    await kp?.stop();
+    await cluster?.stop();
+  });
+
+  async function exists(apiVersion: string, kind: string, name: string, namespace?: string): Promise<k8s.KubernetesObject | undefined> {
+    try {
+      return await k8s.KubernetesObjectApi.makeApiClient(kc).read({ apiVersion, kind, metadata: { name, namespace } });
+    } catch (e) {
+      if ((e as { code?: number }).code === 404) return undefined;
+      throw e;
+    }
+  }
+
+  const stackArgs = () => ({ stackId: kp.images.stackId, buildImage: kp.images.buildImage, runImage: kp.images.runImage });
+
+  it("refuses to install for a user who is not cluster-admin, listing what is missing, and applies nothing", async () => {
+    // A user who may manage kpack objects and read what the hook checks, but not install anything.
+    const rbac = k8s.KubernetesObjectApi.makeApiClient(kc);
+    await rbac.create({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "kpack-user" },
+      rules: [{ apiGroups: ["kpack.io"], resources: ["*"], verbs: ["*"] },
+        { apiGroups: ["", "apps", "apiextensions.k8s.io"], resources: ["namespaces", "deployments", "customresourcedefinitions"], verbs: ["get", "list", "watch"] }] } as k8s.KubernetesObject);
+    await rbac.create({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "kpack-user" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "kpack-user" },
+      subjects: [{ kind: "User", name: "kpack-user", apiGroup: "rbac.authorization.k8s.io" }] } as k8s.KubernetesObject);
+    const kubeconfig = cluster.userKubeconfig("kpack-user", []);
+    const stack = await pulumi.stack("install-denied", "dev", async () => {
+      new kpack.ClusterStack("stack", { ...stackArgs(), kubeconfig });
+      return {};
+    }, { PULUMI_KPACK_MANIFEST_URL: kp.manifestUrl! });
+    let message = "";
+    await stack.up().catch((e: Error) => (message = e.message));
+    assert.match(message, /ClusterStack .*making sure kpack is installed failed: Installing kpack needs permissions that kpack-user lacks/);
+    assert.match(message, /create customresourcedefinitions\.apiextensions\.k8s\.io/);
+    assert.match(message, /Nothing was applied/);
+    assert.equal(await exists("v1", "Namespace", "kpack"), undefined);
+    assert.equal(await exists("apiextensions.k8s.io/v1", "CustomResourceDefinition", "images.kpack.io"), undefined);
+    await stack.destroy().catch(() => undefined);
+  });
+
+  it("says where a manifest could not be fetched from", async () => {
+    const url = `http://127.0.0.1:${await freePort()}/release-0.17.2.yaml`;
+    const stack = await pulumi.stack("install-unreachable", "dev", async () => {
+      new kpack.ClusterStack("stack", { ...stackArgs(), installKpack: { manifestUrl: url } });
+      return {};
+    });
+    let message = "";
+    await stack.up().catch((e: Error) => (message = e.message));
+    assert.ok(message.includes(`Cannot fetch the kpack manifest from ${url}: connect ECONNREFUSED`), message);
+    assert.equal(await exists("v1", "Namespace", "kpack"), undefined);
+    await stack.destroy().catch(() => undefined);
+  });
+
+  it("installs kpack from the first resource's hook, builds an image, and leaves kpack installed on destroy", async () => {
+    const reg = kp.registry.host;
+    const img = kp.images;
+    const program = async () => {
+      const stack = new kpack.ClusterStack("stack", stackArgs());
+      const store = new kpack.ClusterStore("store", { sources: [{ image: img.buildpacks[0].image }] });
+      const builder = new kpack.Builder("builder", { tag: `${reg}/install/builder`, stack, store, order: [{ group: [{ id: img.buildpacks[0].id }] }] });
+      const app = new kpack.Image("app", { tag: `${reg}/install/app`, builder, source: { blob: { url: sourceUrl } } });
+      return { latestImage: app.latestImage };
+    };
+    // The default manifest location, pointed at the loopback copy.
+    const stack = await pulumi.stack("install-hook", "dev", program, { PULUMI_KPACK_MANIFEST_URL: kp.manifestUrl! });
+    try {
+      let out = "";
+      const up = await stack.up({ onOutput: (s) => (out += s) });
+      const served = await getManifest(`${reg}/install/app:latest`);
+      assert.equal(up.outputs.latestImage.value, `${reg}/install/app@${served.digest}`);
+      const ns = await exists("v1", "Namespace", "kpack");
+      assert.equal(ns?.metadata?.annotations?.["pulumi-kpack.io/installed-by"], "hook");
+      assert.equal(ns?.metadata?.annotations?.["pulumi-kpack.io/kpack-version"], "0.17.2");
+      assert.match(out, /installing kpack 0\.17\.2|kpack 0\.17\.2 installed/, "the install shows in pulumi up's output");
+
+      await stack.preview({ expectNoChanges: true });
+      const again = await stack.up();
+      assert.deepEqual(again.summary.resourceChanges, { same: 5 });
+
+      await stack.destroy();
+      assert.ok(await exists("v1", "Namespace", "kpack"), "destroying resources must not uninstall kpack");
+      assert.ok(await exists("apiextensions.k8s.io/v1", "CustomResourceDefinition", "images.kpack.io"));
+    } finally {
+      await stack.destroy().catch(() => undefined);
+    }
+  });
+
+  it("lets a KpackInstallation take the installation over, and uninstalls kpack when it is destroyed", async () => {
+    const stack = await pulumi.stack("install-explicit", "dev", async () => {
+      const inst = new kpack.KpackInstallation("kpack", { version: "0.17.2", manifestUrl: kp.manifestUrl! });
+      return { version: inst.installedVersion, namespace: inst.namespace };
+    });
+    try {
+      const up = await stack.up();
+      assert.equal(up.outputs.version.value, "0.17.2");
+      assert.equal(up.outputs.namespace.value, "kpack");
+      const ns = await exists("v1", "Namespace", "kpack");
+      assert.equal(ns?.metadata?.annotations?.["pulumi-kpack.io/installed-by"], "installation");
+      await stack.preview({ expectNoChanges: true });
+
+      await stack.destroy();
+      assert.equal(await exists("apiextensions.k8s.io/v1", "CustomResourceDefinition", "images.kpack.io"), undefined, "CRDs removed");
+      assert.equal(await exists("v1", "Namespace", "kpack"), undefined, "namespace removed");
+    } finally {
+      await stack.destroy().catch(() => undefined);
+    }
+  });
+});
