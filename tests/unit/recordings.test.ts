@@ -1,0 +1,59 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { imageOutputs, imageWait, ImageWait } from "../../provider/image";
+import type { KubeObject } from "../../provider/kube/objects";
+
+/**
+ * Replays watch events recorded from the real kpack controller in the test
+ * environment (tests/env, PULUMI_KPACK_RECORD=1) through the pure wait logic:
+ * the state after each event, as the provider's Image wait would see it.
+ */
+interface Recording {
+  description: string;
+  events: Array<{ type: string; object: KubeObject }>;
+}
+
+const dir = path.join(__dirname, "..", "..", "..", "tests", "unit", "recordings");
+function replay(name: string, generation = 1): { states: ImageWait[]; last: KubeObject } {
+  const r = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")) as Recording;
+  return { states: r.events.map((e) => imageWait(e.object, undefined, generation)), last: r.events[r.events.length - 1].object };
+}
+
+describe("Image wait over recorded kpack watch events", () => {
+  it("first build: pending through resolving and the build, ready with the built digest at the end", () => {
+    const { states, last } = replay("image-build-succeeded.json");
+    assert.ok(states.slice(0, -1).every((s) => s.state === "pending"), "ready or failed before the build ended");
+    assert.match((states[1] as { message: string }).message, /ResolverNotReady/);
+    assert.match((states[2] as { message: string }).message, /app-build-1/);
+    const end = states[states.length - 1];
+    assert.equal(end.state, "ready");
+    const out = imageOutputs(last);
+    assert.equal((end as { latestImage: string }).latestImage, out.latestImage);
+    assert.match(String(out.digest), /^sha256:[0-9a-f]{64}$/);
+    assert.equal(out.buildCounter, 1);
+  });
+
+  it("a Builder that does not exist fails at once, with kpack's reason", () => {
+    const { states } = replay("image-builder-not-found.json");
+    assert.equal(states[0].state, "pending");
+    assert.equal(states[1].state, "failed");
+    assert.match((states[1] as { message: string }).message, /BuilderNotFound/);
+  });
+
+  it("a failed rebuild turns the wait to failed with the Build's name, keeping the previous digest in outputs", () => {
+    const { states, last } = replay("image-build-failed.json");
+    const end = states[states.length - 1];
+    assert.equal(end.state, "failed");
+    assert.match((end as { message: string }).message, /BuildFailed/);
+    assert.ok(states.slice(1, -1).every((s) => s.state === "pending" && /app-build-3/.test(s.message)));
+    assert.match(String(imageOutputs(last).latestImage), /@sha256:/, "the last good image stays the output");
+  });
+
+  it("a rebuild kpack makes on its own shows as a new digest and build counter in the outputs (what refresh reports)", () => {
+    const { last } = replay("image-rebuild-succeeded.json");
+    const first = (JSON.parse(fs.readFileSync(path.join(dir, "image-rebuild-succeeded.json"), "utf8")) as Recording).events[0].object;
+    assert.notEqual(imageOutputs(last).latestImage, imageOutputs(first).latestImage);
+    assert.equal(imageOutputs(last).buildCounter, 2);
+  });
+});
