@@ -224,6 +224,9 @@ async function applyAndAwait<A extends CommonArgs>(def: KindDefinition<A>, props
   };
   try {
     const live = def.await ? await def.await(ctx) : await awaitReadiness(def, ctx);
+    // The last status line stays next to the resource in `pulumi up`: end on the result.
+    const built = def.outputs(live).latestImage;
+    progress.status(typeof built === "string" ? `ready: ${built}` : "ready");
     return { id, outs: outs(live) };
   } catch (e) {
     throw initFailure(e, id, outs(applied));

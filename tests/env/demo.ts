@@ -1,25 +1,35 @@
 import { startCluster } from "./controlplane";
+import { startKpack } from "./kpackEnv";
 import { stopAll } from "./processes";
+import { pulumiEnv } from "./pulumi";
+import { quickstartStack } from "./quickstart";
 
 /**
- * `npm start`: the same local environment the tests use, left running for
- * trying things by hand (kubectl, pulumi) until Ctrl-C.
+ * `npm start`: the local environment the tests use (control plane, kpack
+ * controller, registries, build-pod stand-in), then `pulumi up` of
+ * examples/quickstart against it. Interactive: left running for kubectl and
+ * pulumi until Ctrl-C. Otherwise (CI, no TTY): destroyed and stopped.
  */
 async function main(): Promise<void> {
   const t0 = Date.now();
   const cluster = await startCluster();
-  console.log(`Local control plane ready in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${cluster.server}`);
+  const kp = await startKpack(cluster);
+  console.log(`Local Kubernetes ${cluster.server} with kpack ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  const pulumi = await pulumiEnv(cluster.workDir, cluster.kubeconfigPath);
+  const stack = await quickstartStack(cluster, kp, pulumi);
+  const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
+  console.log(`\nImage built by kpack: ${String(up.outputs.image.value)} (build ${String(up.outputs.buildCounter.value)})`);
   console.log(`  export KUBECONFIG=${cluster.kubeconfigPath}`);
-  console.log(`  logs and certificates: ${cluster.workDir}`);
-  console.log("Ctrl-C stops everything.");
-  if (process.env.CI || !process.stdin.isTTY) {
-    // Non-interactive: show it works, then stop (no process is left behind).
-    await cluster.stop();
-    await stopAll();
-    return;
+  console.log(`  pulumi: PULUMI_HOME=${pulumi.envVars.PULUMI_HOME} PULUMI_BACKEND_URL=${pulumi.envVars.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE=${pulumi.envVars.PULUMI_CONFIG_PASSPHRASE}`);
+  console.log(`  logs: ${cluster.workDir}`);
+  if (process.stdin.isTTY && !process.env.CI) {
+    console.log("Ctrl-C destroys the stack and stops everything.");
+    await new Promise<void>((resolve) => process.once("SIGINT", resolve));
   }
-  await new Promise<void>((resolve) => process.once("SIGINT", resolve));
+  await stack.destroy();
+  await kp.stop();
   await cluster.stop();
+  await stopAll();
 }
 
 main().catch(async (e) => {
