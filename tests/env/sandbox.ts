@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 /**
  * A loopback-only network sandbox for a process we do not control, such as
  * the kpack controller: it always serves its profiling endpoint on ":8008"
- * (knative.dev/pkg/profiling NewServer), i.e. on every interface, and dials
+ * (profiling.NewServer of knative's pkg), i.e. on every interface, and dials
  * whatever registry an object names. Run in its own network namespace (an
  * unprivileged user namespace maps us to root there), it listens only inside
  * that namespace and can reach exactly the host loopback ports we relay to it.

@@ -5,6 +5,6 @@ export const versions = {
   etcd: "3.6.16",
   pulumi: "3.259.0",
   kpack: "0.17.2",
-  /** CNCF Distribution (github.com/distribution/distribution/v3): the local OCI registry. */
+  /** CNCF Distribution (the distribution/distribution v3 registry): the local OCI registry. */
   registry: "3.1.2",
 } as const;

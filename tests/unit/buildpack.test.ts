@@ -8,33 +8,33 @@ const def = asDef(buildpack);
 describe("Buildpack", () => {
   describe("schema", () => {
     it("accepts an image, a namespace and a serviceAccountName", () => {
-      assert.deepEqual(failures(def, { image: "paketobuildpacks/java:18" }), []);
-      assert.deepEqual(failures(def, { image: "paketobuildpacks/java:18", namespace: "apps", serviceAccountName: "puller" }), []);
+      assert.deepEqual(failures(def, { image: "127.0.0.1:5000/paketobuildpacks/java:18" }), []);
+      assert.deepEqual(failures(def, { image: "127.0.0.1:5000/paketobuildpacks/java:18", namespace: "apps", serviceAccountName: "puller" }), []);
     });
     it("requires the image and names bad fields", () => {
-      assert.match(failures(def, {}).join("\n"), /^Buildpack t-[0-9a-f]{7}: image: is required/);
-      const f = failures(def, { image: "paketobuildpacks/java:18", namespace: "Apps", serviceAccountName: "Puller_1" }).join("\n");
+      assert.match(failures(def, {}).join("\n"), /^Buildpack default\/t-[0-9a-f]{7}: image: is required/);
+      const f = failures(def, { image: "127.0.0.1:5000/paketobuildpacks/java:18", namespace: "Apps", serviceAccountName: "Puller_1" }).join("\n");
       assert.match(f, /namespace: must be lower-case/);
       assert.match(f, /serviceAccountName: must be lower-case/);
     });
     it("has no serviceAccountRef (that is ClusterBuildpack's field)", () => {
-      assert.match(failures(def, { image: "paketobuildpacks/java:18", serviceAccountRef: { name: "a", namespace: "b" } }).join("\n"), /Unrecognized key: "serviceAccountRef"/);
+      assert.match(failures(def, { image: "127.0.0.1:5000/paketobuildpacks/java:18", serviceAccountRef: { name: "a", namespace: "b" } }).join("\n"), /Unrecognized key: "serviceAccountRef"/);
     });
   });
 
   it("writes serviceAccountName explicitly and the object in namespace default unless given", () => {
-    const o = objectFor(buildpack, { image: "paketobuildpacks/java:18" });
+    const o = objectFor(buildpack, { image: "127.0.0.1:5000/paketobuildpacks/java:18" });
     assert.equal(o.metadata?.namespace, "default");
-    assert.deepEqual(o.spec, { image: "paketobuildpacks/java:18", serviceAccountName: "default" });
-    const o2 = objectFor(buildpack, { image: "paketobuildpacks/java:18", namespace: "apps", serviceAccountName: "puller" });
+    assert.deepEqual(o.spec, { image: "127.0.0.1:5000/paketobuildpacks/java:18", serviceAccountName: "default" });
+    const o2 = objectFor(buildpack, { image: "127.0.0.1:5000/paketobuildpacks/java:18", namespace: "apps", serviceAccountName: "puller" });
     assert.equal(o2.metadata?.namespace, "apps");
-    assert.deepEqual(o2.spec, { image: "paketobuildpacks/java:18", serviceAccountName: "puller" });
+    assert.deepEqual(o2.spec, { image: "127.0.0.1:5000/paketobuildpacks/java:18", serviceAccountName: "puller" });
   });
 
   it("replaces when the namespace changes, updates in place when the image does", () => {
-    const olds = { logicalName: "bp", providerVersion: "0.1.0", name: "java", image: "paketobuildpacks/java:18", namespace: "apps" };
+    const olds = { logicalName: "bp", providerVersion: "0.1.0", name: "java", image: "127.0.0.1:5000/paketobuildpacks/java:18", namespace: "apps" };
     assert.deepEqual(engine.diff(def, olds, { ...olds, namespace: "other" }).replaces, ["namespace"]);
-    const d = engine.diff(def, olds, { ...olds, image: "paketobuildpacks/java:19" });
+    const d = engine.diff(def, olds, { ...olds, image: "127.0.0.1:5000/paketobuildpacks/java:19" });
     assert.equal(d.changes, true);
     assert.deepEqual(d.replaces, []);
   });
@@ -47,13 +47,13 @@ describe("Buildpack", () => {
       {
         observedGeneration: 1,
         conditions: [ready()],
-        buildpacks: [buildpackStatus("paketo-buildpacks/java", "18.5.0", "https://github.com/paketo-buildpacks/java"), buildpackStatus("paketo-buildpacks/bellsoft-liberica", "11.2.1")],
+        buildpacks: [buildpackStatus("paketo-buildpacks/java", "18.5.0", "http://127.0.0.1/paketo-buildpacks/java"), buildpackStatus("paketo-buildpacks/bellsoft-liberica", "11.2.1")],
       },
       "apps",
     );
     const out = buildpack.outputs(o);
     assert.deepEqual(out.buildpacks, [
-      { id: "paketo-buildpacks/java", version: "18.5.0", homepage: "https://github.com/paketo-buildpacks/java" },
+      { id: "paketo-buildpacks/java", version: "18.5.0", homepage: "http://127.0.0.1/paketo-buildpacks/java" },
       { id: "paketo-buildpacks/bellsoft-liberica", version: "11.2.1" },
     ]);
     assert.equal(out.ready, true);
@@ -62,7 +62,7 @@ describe("Buildpack", () => {
   it("readiness follows Ready at the current generation", () => {
     assert.deepEqual(buildpack.readiness(live("Buildpack", "java", 3, { observedGeneration: 3, conditions: [ready()] }, "apps")), { state: "ready" });
     assert.equal(buildpack.readiness(live("Buildpack", "java", 3, { observedGeneration: 2, conditions: [ready()] }, "apps")).state, "pending");
-    const r = buildpack.readiness(live("Buildpack", "java", 1, { observedGeneration: 1, conditions: [notReady("GET https://index.docker.io/v2/paketobuildpacks/jav/manifests/18: MANIFEST_UNKNOWN")] }, "apps"));
+    const r = buildpack.readiness(live("Buildpack", "java", 1, { observedGeneration: 1, conditions: [notReady("GET http://127.0.0.1:5000/v2/paketobuildpacks/jav/manifests/18: MANIFEST_UNKNOWN")] }, "apps"));
     assert.equal(r.state, "failed");
     assert.match((r as { message: string }).message, /MANIFEST_UNKNOWN/);
   });

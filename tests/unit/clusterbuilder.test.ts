@@ -4,7 +4,7 @@ import { asDef, DIGEST_A, failures, live, objectFor, T0 } from "./fixtures/kpack
 
 const def = asDef(clusterBuilder);
 const good = {
-  tag: "registry.example.com/builders/default",
+  tag: "127.0.0.1:5000/builders/default",
   stack: "base",
   serviceAccountRef: { name: "builder", namespace: "kpack" },
   order: [{ group: [{ id: "paketo-buildpacks/java" }] }, { group: [{ kind: "ClusterBuildpack", name: "nodejs" }] }],
@@ -38,7 +38,7 @@ describe("ClusterBuilder", () => {
     const o = objectFor(clusterBuilder, good);
     assert.equal(o.metadata?.namespace, undefined);
     assert.deepEqual(o.spec, {
-      tag: "registry.example.com/builders/default",
+      tag: "127.0.0.1:5000/builders/default",
       stack: { kind: "ClusterStack", name: "base" },
       lifecycle: { kind: "ClusterLifecycle", name: "default-lifecycle" },
       order: [{ group: [{ id: "paketo-buildpacks/java" }] }, { group: [{ kind: "ClusterBuildpack", name: "nodejs" }] }],
@@ -56,11 +56,11 @@ describe("ClusterBuilder", () => {
         { type: "UpToDate", status: "False", reason: "ReconcileFailed", message: "Error: clusterstack 'base' is not ready", lastTransitionTime: T0 },
       ],
       builderMetadata: [{ id: "paketo-buildpacks/java", version: "18.5.0" }],
-      stack: { runImage: `registry.example.com/stacks/run@${DIGEST_A}`, id: "io.buildpacks.stacks.jammy" },
-      latestImage: `registry.example.com/builders/default@${DIGEST_A}`,
+      stack: { runImage: `127.0.0.1:5000/stacks/run@${DIGEST_A}`, id: "io.buildpacks.stacks.jammy" },
+      latestImage: `127.0.0.1:5000/builders/default@${DIGEST_A}`,
     });
     const out = clusterBuilder.outputs(o);
-    assert.equal(out.latestImage, `registry.example.com/builders/default@${DIGEST_A}`);
+    assert.equal(out.latestImage, `127.0.0.1:5000/builders/default@${DIGEST_A}`);
     assert.deepEqual(out.buildpacks, [{ id: "paketo-buildpacks/java", version: "18.5.0" }]);
     assert.equal(out.upToDate, false);
     assert.equal(clusterBuilder.readiness(o).state, "pending");

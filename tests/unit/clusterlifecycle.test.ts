@@ -7,32 +7,32 @@ const def = asDef(clusterLifecycle);
 describe("ClusterLifecycle", () => {
   describe("schema", () => {
     it("accepts an image and an optional serviceAccountRef", () => {
-      assert.deepEqual(failures(def, { image: "buildpacksio/lifecycle:0.20.5" }), []);
-      assert.deepEqual(failures(def, { image: "buildpacksio/lifecycle:0.20.5", serviceAccountRef: { name: "puller", namespace: "kpack" } }), []);
+      assert.deepEqual(failures(def, { image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5" }), []);
+      assert.deepEqual(failures(def, { image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5", serviceAccountRef: { name: "puller", namespace: "kpack" } }), []);
     });
     it("requires the image and rejects a malformed one", () => {
       assert.match(failures(def, {}).join("\n"), /ClusterLifecycle t-[0-9a-f]{7}: image: is required: an image reference/);
-      assert.match(failures(def, { image: "buildpacksio/Lifecycle:0.20.5" }).join("\n"), /image: must be an image reference/);
+      assert.match(failures(def, { image: "127.0.0.1:5000/buildpacksio/Lifecycle:0.20.5" }).join("\n"), /image: must be an image reference/);
     });
   });
 
   it("writes spec.image (inline, as kpack's ImageSource) and the serviceAccountRef", () => {
-    const o = objectFor(clusterLifecycle, { image: "buildpacksio/lifecycle:0.20.5", serviceAccountRef: { name: "puller", namespace: "kpack" } });
-    assert.deepEqual(o.spec, { image: "buildpacksio/lifecycle:0.20.5", serviceAccountRef: { name: "puller", namespace: "kpack" } });
+    const o = objectFor(clusterLifecycle, { image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5", serviceAccountRef: { name: "puller", namespace: "kpack" } });
+    assert.deepEqual(o.spec, { image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5", serviceAccountRef: { name: "puller", namespace: "kpack" } });
   });
 
   it("outputs the resolved image, version and APIs", () => {
     const o = live("ClusterLifecycle", "lifecycle-0-20", 1, {
       observedGeneration: 1,
       conditions: [ready()],
-      image: { latestImage: `index.docker.io/buildpacksio/lifecycle@${DIGEST_A}`, image: "buildpacksio/lifecycle:0.20.5" },
+      image: { latestImage: `127.0.0.1:5000/buildpacksio/lifecycle@${DIGEST_A}`, image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5" },
       version: "0.20.5",
       api: { buildpack: "0.2", platform: "0.3" },
       // Go nil slices serialize as null.
       apis: { buildpack: { deprecated: null, supported: ["0.7", "0.8", "0.9", "0.10", "0.11"] }, platform: { deprecated: null, supported: ["0.7", "0.8", "0.9", "0.10", "0.11", "0.12", "0.13", "0.14"] } },
     });
     const out = clusterLifecycle.outputs(o);
-    assert.equal(out.resolvedImage, `index.docker.io/buildpacksio/lifecycle@${DIGEST_A}`);
+    assert.equal(out.resolvedImage, `127.0.0.1:5000/buildpacksio/lifecycle@${DIGEST_A}`);
     assert.equal(out.version, "0.20.5");
     assert.deepEqual(out.api, { buildpack: "0.2", platform: "0.3" });
     assert.deepEqual(out.apis, {

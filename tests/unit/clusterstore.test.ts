@@ -3,7 +3,7 @@ import { clusterStore } from "../../provider/clusterstore";
 import { asDef, buildpackStatus, failures, live, notReady, objectFor, ready, T0 } from "./fixtures/kpack";
 
 const def = asDef(clusterStore);
-const good = { sources: [{ image: "registry.example.com/buildpacks/java:18.5.0" }, { image: "paketobuildpacks/nodejs" }] };
+const good = { sources: [{ image: "127.0.0.1:5000/buildpacks/java:18.5.0" }, { image: "127.0.0.1:5000/paketobuildpacks/nodejs" }] };
 
 describe("ClusterStore", () => {
   describe("schema", () => {
@@ -16,12 +16,12 @@ describe("ClusterStore", () => {
       assert.match(failures(def, { sources: [] }).join("\n"), /sources: must list at least one buildpackage image/);
     });
     it("names the bad source by index", () => {
-      const f = failures(def, { sources: [{ image: "ok.example.com/a" }, { image: "Not An Image" }] });
+      const f = failures(def, { sources: [{ image: "127.0.0.1:5000/a" }, { image: "Not An Image" }] });
       assert.equal(f.length, 1);
       assert.match(f[0], /sources\[1\]\.image: must be an image reference/);
     });
     it("rejects a plain string as a source and a serviceAccountRef without namespace", () => {
-      assert.match(failures(def, { sources: ["paketobuildpacks/java"] }).join("\n"), /sources\[0\]: .*expected object/);
+      assert.match(failures(def, { sources: ["127.0.0.1:5000/paketobuildpacks/java"] }).join("\n"), /sources\[0\]: .*expected object/);
       assert.match(failures(def, { ...good, serviceAccountRef: { name: "sa" } }).join("\n"), /serviceAccountRef\.namespace/);
     });
   });
@@ -29,7 +29,7 @@ describe("ClusterStore", () => {
   it("writes spec.sources and no serviceAccountRef when none is given", () => {
     const o = objectFor(clusterStore, good);
     assert.equal(o.metadata?.namespace, undefined);
-    assert.deepEqual(o.spec, { sources: [{ image: "registry.example.com/buildpacks/java:18.5.0" }, { image: "paketobuildpacks/nodejs" }] });
+    assert.deepEqual(o.spec, { sources: [{ image: "127.0.0.1:5000/buildpacks/java:18.5.0" }, { image: "127.0.0.1:5000/paketobuildpacks/nodejs" }] });
     const withSa = objectFor(clusterStore, { ...good, serviceAccountRef: { name: "store-puller", namespace: "kpack" } });
     assert.deepEqual((withSa.spec as { serviceAccountRef: unknown }).serviceAccountRef, { name: "store-puller", namespace: "kpack" });
   });
@@ -39,13 +39,13 @@ describe("ClusterStore", () => {
       observedGeneration: 1,
       conditions: [ready()],
       buildpacks: [
-        buildpackStatus("paketo-buildpacks/java", "18.5.0", "https://github.com/paketo-buildpacks/java"),
+        buildpackStatus("paketo-buildpacks/java", "18.5.0", "http://127.0.0.1/paketo-buildpacks/java"),
         buildpackStatus("paketo-buildpacks/ca-certificates", "3.8.6"),
       ],
     });
     const out = clusterStore.outputs(o);
     assert.deepEqual(out.buildpacks, [
-      { id: "paketo-buildpacks/java", version: "18.5.0", homepage: "https://github.com/paketo-buildpacks/java" },
+      { id: "paketo-buildpacks/java", version: "18.5.0", homepage: "http://127.0.0.1/paketo-buildpacks/java" },
       { id: "paketo-buildpacks/ca-certificates", version: "3.8.6" },
     ]);
     assert.equal(out.ready, true);
@@ -63,8 +63,8 @@ describe("ClusterStore", () => {
     assert.equal(clusterStore.readiness(live("ClusterStore", "s", 2, { observedGeneration: 1, conditions: [ready()] })).state, "pending");
     // kpack's CreateStatusWithReadyCondition: Ready=False with the error as message and no reason.
     const r = clusterStore.readiness(
-      live("ClusterStore", "s", 1, { observedGeneration: 1, conditions: [notReady("GET https://registry.example.com/v2/buildpacks/java/manifests/18.5.0: UNAUTHORIZED: authentication required")] }),
+      live("ClusterStore", "s", 1, { observedGeneration: 1, conditions: [notReady("GET http://127.0.0.1:5000/v2/buildpacks/java/manifests/18.5.0: UNAUTHORIZED: authentication required")] }),
     );
-    assert.deepEqual(r, { state: "failed", message: "GET https://registry.example.com/v2/buildpacks/java/manifests/18.5.0: UNAUTHORIZED: authentication required" });
+    assert.deepEqual(r, { state: "failed", message: "GET http://127.0.0.1:5000/v2/buildpacks/java/manifests/18.5.0: UNAUTHORIZED: authentication required" });
   });
 });

@@ -8,16 +8,16 @@ import { asDef, DIGEST_A, DIGEST_B, DIGEST_C, failures, live, objectFor, T0 } fr
 const def = asDef(image);
 const good = {
   namespace: "apps",
-  tag: "registry.example.com/team/app",
+  tag: "127.0.0.1:5000/team/app",
   builder: { kind: "ClusterBuilder", name: "default" },
-  source: { git: { url: "https://github.com/example/app", revision: "main" } },
+  source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "main" } },
 };
 const strip = (f: string[]) => f.map((x) => x.replace(/^Image apps\/t-[0-9a-f]{7}: /, ""));
 
 // ---- kpack v0.17.2 objects: an Image "app" in namespace "apps" and its Builds ----
 
-const OLD_IMAGE = `registry.example.com/team/app@${DIGEST_A}`;
-const NEW_IMAGE = `registry.example.com/team/app@${DIGEST_B}`;
+const OLD_IMAGE = `127.0.0.1:5000/team/app@${DIGEST_A}`;
+const NEW_IMAGE = `127.0.0.1:5000/team/app@${DIGEST_B}`;
 
 const builderOk = [
   { type: "BuilderReady", status: "True", reason: "BuilderReady", lastTransitionTime: T0 },
@@ -82,7 +82,7 @@ function build(n: number, imageGeneration: number, succeededCondition: object, e
       },
       annotations: { "image.kpack.io/reason": "CONFIG", "image.kpack.io/builderKind": "ClusterBuilder", "image.kpack.io/builderName": "default" },
     },
-    spec: { tags: ["registry.example.com/team/app", "registry.example.com/team/app:b1.20260620.100000"], builder: { image: `registry.example.com/builders/default@${DIGEST_C}` } },
+    spec: { tags: ["127.0.0.1:5000/team/app", "127.0.0.1:5000/team/app:b1.20260620.100000"], builder: { image: `127.0.0.1:5000/builders/default@${DIGEST_C}` } },
     status: { observedGeneration: 1, conditions: [{ lastTransitionTime: T0, ...succeededCondition }], lifecycleVersion: "", podName: `app-build-${n}-build-pod`, ...extra },
   };
 }
@@ -90,13 +90,13 @@ function build(n: number, imageGeneration: number, succeededCondition: object, e
 const buildRunning = (n: number, gen: number) =>
   build(n, gen, { type: "Succeeded", status: "Unknown" }, { stepsCompleted: ["prepare", "analyze", "detect"], stepStates: [{ terminated: { exitCode: 0, reason: "Completed" } }] });
 const buildPulling = (n: number, gen: number) =>
-  build(n, gen, { type: "Succeeded", status: "Unknown", reason: "ImagePullBackOff", message: 'Back-off pulling image "registry.example.com/builders/default@sha256:c3c3"' });
+  build(n, gen, { type: "Succeeded", status: "Unknown", reason: "ImagePullBackOff", message: 'Back-off pulling image "127.0.0.1:5000/builders/default@sha256:c3c3"' });
 const buildSucceeded = (n: number, gen: number, latest: string) =>
   build(n, gen, { type: "Succeeded", status: "True", reason: "Completed" }, {
     latestImage: latest,
     lifecycleVersion: "0.20.5",
     buildMetadata: [{ id: "paketo-buildpacks/java", version: "18.5.0" }],
-    stack: { runImage: `registry.example.com/stacks/run@${DIGEST_C}`, id: "io.buildpacks.stacks.jammy" },
+    stack: { runImage: `127.0.0.1:5000/stacks/run@${DIGEST_C}`, id: "io.buildpacks.stacks.jammy" },
     stepsCompleted: ["prepare", "analyze", "detect", "restore", "build", "export", "completion"],
   });
 const buildFailed = (n: number, gen: number) =>
@@ -108,11 +108,11 @@ describe("Image", () => {
   describe("schema", () => {
     it("accepts each kind of source, and the full set of fields", () => {
       assert.deepEqual(failures(def, good), []);
-      assert.deepEqual(failures(def, { ...good, source: { blob: { url: "https://example.com/app.tgz", stripComponents: 1, auth: "secret" }, subPath: "svc" } }), []);
-      assert.deepEqual(failures(def, { ...good, source: { registry: { image: "registry.example.com/src/app:1", imagePullSecrets: [{ name: "src-pull" }] } } }), []);
+      assert.deepEqual(failures(def, { ...good, source: { blob: { url: "http://127.0.0.1:8080/app.tgz", stripComponents: 1, auth: "secret" }, subPath: "svc" } }), []);
+      assert.deepEqual(failures(def, { ...good, source: { registry: { image: "127.0.0.1:5000/src/app:1", imagePullSecrets: [{ name: "src-pull" }] } } }), []);
       const full = {
         ...good,
-        additionalTags: ["registry.example.com/team/app:stable"],
+        additionalTags: ["127.0.0.1:5000/team/app:stable"],
         serviceAccountName: "builder",
         cache: { volume: { size: "2G", storageClassName: "standard" } },
         failedBuildHistoryLimit: 3,
@@ -122,7 +122,7 @@ describe("Image", () => {
           env: [{ name: "BP_JVM_VERSION", value: "21" }, { name: "BP_MAVEN_BUILD_ARGUMENTS", valueFrom: { configMapKeyRef: { name: "maven", key: "args" } } }],
           resources: { limits: { cpu: "2", memory: "2Gi" }, requests: { cpu: "500m", memory: "1Gi" } },
           tolerations: [{ key: "builds", operator: "Exists", effect: "NoSchedule" }],
-          nodeSelector: { "node.example.com/pool": "builds" },
+          nodeSelector: { "node/pool": "builds" },
           buildTimeout: 1800,
           creationTime: "now",
         },
@@ -146,28 +146,29 @@ describe("Image", () => {
       assert.deepEqual(strip(failures(def, { ...good, source: { subPath: "svc" } })), [
         'source: must give exactly one of git, blob, registry, e.g. {git: {url: "https://github.com/org/app", revision: "main"}}.',
       ]);
-      assert.deepEqual(strip(failures(def, { ...good, source: { git: good.source.git, registry: { image: "registry.example.com/src/app" } } })), [
+      assert.deepEqual(strip(failures(def, { ...good, source: { git: good.source.git, registry: { image: "127.0.0.1:5000/src/app" } } })), [
         "source.registry: must give exactly one of git, blob, registry, but gives git and registry. Keep one.",
       ]);
     });
 
     it("names missing and bad source fields", () => {
-      const f = strip(failures(def, { ...good, source: { git: { url: "https://github.com/example/app" } } }));
+      const f = strip(failures(def, { ...good, source: { git: { url: "http://127.0.0.1:3000/example/app.git" } } }));
       assert.deepEqual(f, ["source.git.revision: is required: a branch, tag or commit SHA, e.g. main."]);
-      assert.match(failures(def, { ...good, source: { blob: { url: "https://e.com/a.zip", auth: "basic" } } }).join("\n"), /source\.blob\.auth: must be "helper" or "secret"/);
-      assert.match(failures(def, { ...good, source: { blob: { url: "https://e.com/a.zip", stripComponents: -1 } } }).join("\n"), /source\.blob\.stripComponents: must be 0 or more/);
+      assert.match(failures(def, { ...good, source: { blob: { url: "http://127.0.0.1:8080/a.zip", auth: "basic" } } }).join("\n"), /source\.blob\.auth: must be "helper" or "secret"/);
+      assert.match(failures(def, { ...good, source: { blob: { url: "http://127.0.0.1:8080/a.zip", stripComponents: -1 } } }).join("\n"), /source\.blob\.stripComponents: must be 0 or more/);
     });
 
     it("wants additionalTags in the registry of tag, naming the bad one", () => {
-      const f = strip(failures(def, { ...good, additionalTags: ["registry.example.com/team/app:stable", "ghcr.io/team/app:stable"] }));
-      assert.deepEqual(f, ["additionalTags[1]: must be in the registry of tag (registry.example.com), not ghcr.io: kpack rejects additional tags in another registry. Use a registry.example.com/… tag."]);
-      // Docker Hub has several spellings of one registry.
-      assert.deepEqual(failures(def, { ...good, tag: "team/app", additionalTags: ["docker.io/team/app:stable", "index.docker.io/team/app:b"] }), []);
+      const f = strip(failures(def, { ...good, additionalTags: ["127.0.0.1:5000/team/app:stable", "127.0.0.1:5001/team/app:stable"] }));
+      assert.deepEqual(f, ["additionalTags[1]: must be in the registry of tag (127.0.0.1:5000), not 127.0.0.1:5001: kpack rejects additional tags in another registry. Use a 127.0.0.1:5000/… tag."]);
+      // The registry is the host[:port] as written: another repository on it is fine, another port or spelling of the host is not.
+      assert.deepEqual(failures(def, { ...good, tag: "localhost:5000/team/app", additionalTags: ["localhost:5000/team/app:stable", "localhost:5000/other/app:b"] }), []);
       assert.equal(failures(def, { ...good, tag: "localhost:5000/app", additionalTags: ["localhost:5001/app"] }).length, 1);
+      assert.equal(failures(def, { ...good, tag: "localhost:5000/app", additionalTags: ["127.0.0.1:5000/app"] }).length, 1);
     });
 
     it("rejects a digest as tag and a bad builder kind", () => {
-      const f = strip(failures(def, { ...good, tag: `registry.example.com/team/app@${DIGEST_A}`, builder: { kind: "Stack", name: "x" } }));
+      const f = strip(failures(def, { ...good, tag: `127.0.0.1:5000/team/app@${DIGEST_A}`, builder: { kind: "Stack", name: "x" } }));
       assert.match(f.join("\n"), /^tag: must be a tag to push to/m);
       assert.match(f.join("\n"), /^builder\.kind: must be "Builder" or "ClusterBuilder"\.$/m);
     });
@@ -195,7 +196,7 @@ describe("Image", () => {
 
     it("wants exactly one cache, with a valid size", () => {
       assert.match(failures(def, { ...good, cache: {} }).join("\n"), /cache: must give exactly one of volume, registry/);
-      assert.match(failures(def, { ...good, cache: { volume: { size: "2G" }, registry: { tag: "registry.example.com/team/app-cache" } } }).join("\n"), /cache\.registry: must give exactly one of volume, registry/);
+      assert.match(failures(def, { ...good, cache: { volume: { size: "2G" }, registry: { tag: "127.0.0.1:5000/team/app-cache" } } }).join("\n"), /cache\.registry: must give exactly one of volume, registry/);
       assert.match(failures(def, { ...good, cache: { volume: { size: "2 GB" } } }).join("\n"), /cache\.volume\.size: must be a Kubernetes quantity/);
       assert.match(failures(def, { ...good, cache: { volume: {} } }).join("\n"), /cache\.volume\.size: is required: the volume size/);
     });
@@ -208,7 +209,7 @@ describe("Image", () => {
     });
 
     it("skips checks of values unknown at preview, including the registry comparison", () => {
-      assert.deepEqual(failures(def, { ...good, tag: UNKNOWN, additionalTags: ["ghcr.io/x/y"], builder: UNKNOWN, source: { git: { url: UNKNOWN, revision: "main" } } }), []);
+      assert.deepEqual(failures(def, { ...good, tag: UNKNOWN, additionalTags: ["127.0.0.1:5001/x/y"], builder: UNKNOWN, source: { git: { url: UNKNOWN, revision: "main" } } }), []);
       assert.deepEqual(failures(def, { ...good, additionalTags: [UNKNOWN] }), []);
     });
   });
@@ -218,10 +219,10 @@ describe("Image", () => {
       const o = objectFor(image, good);
       assert.equal(o.metadata?.namespace, "apps");
       assert.deepEqual(o.spec, {
-        tag: "registry.example.com/team/app",
+        tag: "127.0.0.1:5000/team/app",
         builder: { kind: "ClusterBuilder", name: "default" },
         serviceAccountName: "default",
-        source: { git: { url: "https://github.com/example/app", revision: "main" } },
+        source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "main" } },
         failedBuildHistoryLimit: 10,
         successBuildHistoryLimit: 10,
         imageTaggingStrategy: "BuildNumber",
@@ -233,10 +234,10 @@ describe("Image", () => {
       const o = objectFor(image, {
         ...good,
         builder: { kind: "Builder", name: "java" },
-        additionalTags: ["registry.example.com/team/app:stable"],
+        additionalTags: ["127.0.0.1:5000/team/app:stable"],
         serviceAccountName: "builder",
-        source: { blob: { url: "https://example.com/app.tgz", stripComponents: 1 }, subPath: "svc" },
-        cache: { registry: { tag: "registry.example.com/team/app-cache" } },
+        source: { blob: { url: "http://127.0.0.1:8080/app.tgz", stripComponents: 1 }, subPath: "svc" },
+        cache: { registry: { tag: "127.0.0.1:5000/team/app-cache" } },
         failedBuildHistoryLimit: 2,
         successBuildHistoryLimit: 3,
         imageTaggingStrategy: "None",
@@ -245,12 +246,12 @@ describe("Image", () => {
         defaultProcess: "web",
       });
       assert.deepEqual(o.spec, {
-        tag: "registry.example.com/team/app",
-        additionalTags: ["registry.example.com/team/app:stable"],
+        tag: "127.0.0.1:5000/team/app",
+        additionalTags: ["127.0.0.1:5000/team/app:stable"],
         builder: { kind: "Builder", name: "java" },
         serviceAccountName: "builder",
-        source: { blob: { url: "https://example.com/app.tgz", stripComponents: 1 }, subPath: "svc" },
-        cache: { registry: { tag: "registry.example.com/team/app-cache" } },
+        source: { blob: { url: "http://127.0.0.1:8080/app.tgz", stripComponents: 1 }, subPath: "svc" },
+        cache: { registry: { tag: "127.0.0.1:5000/team/app-cache" } },
         failedBuildHistoryLimit: 2,
         successBuildHistoryLimit: 3,
         imageTaggingStrategy: "None",
@@ -264,12 +265,12 @@ describe("Image", () => {
   describe("diff", () => {
     const olds = { ...good, logicalName: "app", providerVersion: "0.1.0", name: "app", latestImage: OLD_IMAGE };
     it("replaces on a new tag (kpack's webhook rejects a tag change)", () => {
-      const d = engine.diff(def, olds, { ...olds, tag: "registry.example.com/team/app2" });
+      const d = engine.diff(def, olds, { ...olds, tag: "127.0.0.1:5000/team/app2" });
       assert.deepEqual(d.replaces, ["tag"]);
       assert.equal(d.deleteBeforeReplace, true);
     });
     it("updates in place for other changes", () => {
-      const d = engine.diff(def, olds, { ...olds, additionalTags: ["registry.example.com/team/app:stable"], source: { git: { url: "https://github.com/example/app", revision: "v2" } } });
+      const d = engine.diff(def, olds, { ...olds, additionalTags: ["127.0.0.1:5000/team/app:stable"], source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "v2" } } });
       assert.equal(d.changes, true);
       assert.deepEqual(d.replaces, []);
     });
@@ -298,8 +299,8 @@ describe("Image", () => {
       assert.equal(out.latestBuildRef, "app-build-1");
     });
     it("digestOf takes the part after @", () => {
-      assert.equal(digestOf(`index.docker.io/team/app@${DIGEST_C}`), DIGEST_C);
-      assert.equal(digestOf("registry.example.com/team/app:latest"), undefined);
+      assert.equal(digestOf(`127.0.0.1:5000/team/app@${DIGEST_C}`), DIGEST_C);
+      assert.equal(digestOf("127.0.0.1:5000/team/app:latest"), undefined);
       assert.equal(digestOf(undefined), undefined);
     });
   });

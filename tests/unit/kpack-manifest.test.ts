@@ -64,10 +64,10 @@ describe("kpack manifest for the local environment", function () {
 });
 
 describe("ytt subset", () => {
-  const values = { a: { b: "x/y:1" }, v: "dev" };
+  const values = { a: { b: "127.0.0.1:5000/x/y:1" }, v: "dev" };
   it("substitutes data.values and drops load()", () => {
     const out = expandTemplate('#@ load("@ytt:data", "data")\nimage: #@ data.values.a.b\n  version: #@ data.values.v\n', values, "t.yaml");
-    assert.equal(out, 'image: "x/y:1"\n  version: "dev"\n');
+    assert.equal(out, 'image: "127.0.0.1:5000/x/y:1"\n  version: "dev"\n');
   });
   it("refuses other ytt constructs", () => {
     assert.throws(() => expandTemplate("#@ for x in y:\n", values, "t.yaml"), /unsupported ytt construct/);
@@ -76,6 +76,6 @@ describe("ytt subset", () => {
     assert.throws(() => expandTemplate("image: #@ data.values.nope.image\n", values, "t.yaml"), /data\.values\.nope\.image/);
   });
   it("reads the schema's defaults", () => {
-    assert.deepEqual(schemaDefaults("#@data/values-schema\n#@overlay/match-child-defaults missing_ok=True\n---\nkpack_version: dev\ncontroller:\n  image: controller\n"), { kpack_version: "dev", controller: { image: "controller" } });
+    assert.deepEqual(schemaDefaults("#@data/values-schema\n#@overlay/match-child-defaults missing_ok=True\n---\nkpack_version: dev\ncontroller:\n  image: 127.0.0.1:5000/controller\n"), { kpack_version: "dev", controller: { image: "127.0.0.1:5000/controller" } });
   });
 });

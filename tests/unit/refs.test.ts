@@ -54,7 +54,7 @@ describe("references by resource (sdk/refs.ts)", () => {
     );
   });
 
-  const stackArgs = { stackId: "io.buildpacks.stacks.jammy", buildImage: "registry.example.com/stacks/build:1", runImage: "registry.example.com/stacks/run:1" };
+  const stackArgs = { stackId: "io.buildpacks.stacks.jammy", buildImage: "127.0.0.1:5000/stacks/build:1", runImage: "127.0.0.1:5000/stacks/run:1" };
 
   it("marks each referencable resource with its kind", () => {
     const stack = new ClusterStack("kind-stack", stackArgs);
@@ -66,13 +66,13 @@ describe("references by resource (sdk/refs.ts)", () => {
 
   it("a Builder given its stack, store, lifecycle and buildpacks as resources registers their names and kinds", async () => {
     const stack = new ClusterStack("base", stackArgs);
-    const store = new ClusterStore("store", { name: "default-store", sources: [{ image: "registry.example.com/buildpacks/java:18" }] });
-    const lifecycle = new ClusterLifecycle("lifecycle", { image: "buildpacksio/lifecycle:0.20.5" });
-    const nodejs = new ClusterBuildpack("nodejs", { image: "paketobuildpacks/nodejs:7" });
-    const go = new Buildpack("go", { namespace: "apps", image: "paketobuildpacks/go:4" });
+    const store = new ClusterStore("store", { name: "default-store", sources: [{ image: "127.0.0.1:5000/buildpacks/java:18" }] });
+    const lifecycle = new ClusterLifecycle("lifecycle", { image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5" });
+    const nodejs = new ClusterBuildpack("nodejs", { image: "127.0.0.1:5000/paketobuildpacks/nodejs:7" });
+    const go = new Buildpack("go", { namespace: "apps", image: "127.0.0.1:5000/paketobuildpacks/go:4" });
     const b = new Builder("java", {
       namespace: "apps",
-      tag: "registry.example.com/builders/java",
+      tag: "127.0.0.1:5000/builders/java",
       stack,
       store,
       lifecycle,
@@ -102,7 +102,7 @@ describe("references by resource (sdk/refs.ts)", () => {
 
   it("keeps plain names and plain references as they are", async () => {
     const b = new ClusterBuilder("plain", {
-      tag: "registry.example.com/builders/default",
+      tag: "127.0.0.1:5000/builders/default",
       stack: "base",
       serviceAccountRef: { name: "builder", namespace: "kpack" },
       order: pulumi.output([{ group: [{ id: "paketo-buildpacks/java" }] }]),
@@ -115,21 +115,21 @@ describe("references by resource (sdk/refs.ts)", () => {
 
   it("an Image given its builder as a resource registers {kind, name}", async () => {
     const cb = new ClusterBuilder("default", {
-      tag: "registry.example.com/builders/default",
+      tag: "127.0.0.1:5000/builders/default",
       stack: "base",
       serviceAccountRef: { name: "builder", namespace: "kpack" },
       order: [{ group: [{ id: "paketo-buildpacks/java" }] }],
     });
-    const app = new Image("app", { namespace: "apps", tag: "registry.example.com/team/app", builder: cb, source: { git: { url: "https://github.com/example/app", revision: "main" } } });
+    const app = new Image("app", { namespace: "apps", tag: "127.0.0.1:5000/team/app", builder: cb, source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "main" } } });
     assert.deepEqual((await inputsOf(app, "app")).builder, { kind: "ClusterBuilder", name: "default-abc1234" });
 
-    const nb = new Builder("ns-builder", { namespace: "apps", tag: "registry.example.com/builders/ns", stack: "base", order: [{ group: [{ id: "x/y" }] }] });
-    const app2 = new Image("app2", { namespace: "apps", tag: "registry.example.com/team/app2", builder: nb, source: { git: { url: "https://github.com/example/app", revision: "main" } } });
+    const nb = new Builder("ns-builder", { namespace: "apps", tag: "127.0.0.1:5000/builders/ns", stack: "base", order: [{ group: [{ id: "x/y" }] }] });
+    const app2 = new Image("app2", { namespace: "apps", tag: "127.0.0.1:5000/team/app2", builder: nb, source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "main" } } });
     assert.deepEqual((await inputsOf(app2, "app2")).builder, { kind: "Builder", name: "ns-builder-abc1234" });
   });
 
   it("refuses a namespaced Builder from another namespace, saying how to fix it", async () => {
-    const nb = new Builder("other-ns", { namespace: "team-a", tag: "registry.example.com/builders/a", stack: "base", order: [{ group: [{ id: "x/y" }] }] });
+    const nb = new Builder("other-ns", { namespace: "team-a", tag: "127.0.0.1:5000/builders/a", stack: "base", order: [{ group: [{ id: "x/y" }] }] });
     const by = { kind: "Image", logicalName: "app3", namespace: "team-b" };
     const name = pulumi.output(refName(nb, ["Builder", "ClusterBuilder"], by, "builder")) as unknown as Internal<string>;
     await assert.rejects(
@@ -139,7 +139,7 @@ describe("references by resource (sdk/refs.ts)", () => {
   });
 
   it("exposes the namespace of a namespaced resource even when it was not given, and checks it", async () => {
-    const nb = new Builder("default-ns", { tag: "registry.example.com/builders/d", stack: "base", order: [{ group: [{ id: "x/y" }] }] });
+    const nb = new Builder("default-ns", { tag: "127.0.0.1:5000/builders/d", stack: "base", order: [{ group: [{ id: "x/y" }] }] });
     assert.equal(await value(nb.namespace), "default");
     const same = pulumi.output(refName(nb, ["Builder"], { kind: "Image", logicalName: "app4" }, "builder")) as unknown as Internal<string>;
     assert.equal(await same.promise(), "default-ns-abc1234");
@@ -148,16 +148,16 @@ describe("references by resource (sdk/refs.ts)", () => {
   });
 
   it("refuses a resource of the wrong kind (a JavaScript program has no type check)", () => {
-    const store = new ClusterStore("wrong", { sources: [{ image: "registry.example.com/buildpacks/java:18" }] });
+    const store = new ClusterStore("wrong", { sources: [{ image: "127.0.0.1:5000/buildpacks/java:18" }] });
     assert.throws(
-      () => new Builder("bad", { tag: "registry.example.com/builders/bad", stack: store as unknown as ClusterStack, order: [{ group: [{ id: "x/y" }] }] }),
+      () => new Builder("bad", { tag: "127.0.0.1:5000/builders/bad", stack: store as unknown as ClusterStack, order: [{ group: [{ id: "x/y" }] }] }),
       /^Error: Builder bad: stack: got a ClusterStore resource, but kpack expects ClusterStack here\. Pass a ClusterStack resource, or its name\.$/,
     );
-    const bp = new Buildpack("ns-bp", { image: "paketobuildpacks/go:4" });
+    const bp = new Buildpack("ns-bp", { image: "127.0.0.1:5000/paketobuildpacks/go:4" });
     assert.throws(
       () =>
         new ClusterBuilder("bad2", {
-          tag: "registry.example.com/builders/bad",
+          tag: "127.0.0.1:5000/builders/bad",
           stack: "base",
           serviceAccountRef: { name: "b", namespace: "kpack" },
           order: [{ group: [{ buildpack: bp as unknown as ClusterBuildpack }] }],
