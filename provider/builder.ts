@@ -1,4 +1,6 @@
 import { BuilderInputs, builderInputs, DEFAULT_LIFECYCLE } from "../sdk/builder";
+import { DEFAULT_NAMESPACE, registryOf } from "../sdk/common";
+import { accessFor, registryAuthHint } from "./access";
 import { buildpackList } from "./buildpack";
 import { condition, observedCurrent, Readiness, readyCondition, status } from "./conditions";
 import type { KindDefinition } from "./engine";
@@ -49,6 +51,15 @@ const WAITING_ON_DEPENDENCY = [
   /^(clusterstack|clusterstore|clusterlifecycle)\.kpack\.io "[^"]*" not found$/,
 ];
 
+/** When kpack could not push or pull for the builder because a registry refused it: whose credentials, and how to give them. */
+function authHint(obj: KubeObject, failure: string): string {
+  const spec = (obj.spec ?? {}) as { tag?: string; serviceAccountName?: string; serviceAccountRef?: { name?: string; namespace?: string } };
+  const sa = spec.serviceAccountRef
+    ? `${spec.serviceAccountRef.namespace}/${spec.serviceAccountRef.name}`
+    : `${obj.metadata?.namespace ?? DEFAULT_NAMESPACE}/${spec.serviceAccountName || "default"}`;
+  return registryAuthHint(failure, sa, spec.tag ? registryOf(spec.tag) : "the registry");
+}
+
 /**
  * Ready=True at the current generation. kpack's builder reconciler writes
  * UpToDate=False (ReconcileFailed) when the current spec could not be built,
@@ -62,7 +73,8 @@ export function builderReadiness(obj: KubeObject): Readiness {
   if (upToDate?.status === "False") {
     const message = upToDate.message ?? "";
     if (WAITING_ON_DEPENDENCY.some((re) => re.test(message))) return { state: "pending", message: `kpack waits for a dependency: ${message}` };
-    return { state: "failed", message: [upToDate.reason, message].filter(Boolean).join(": ") || "UpToDate is False" };
+    const failure = [upToDate.reason, message].filter(Boolean).join(": ") || "UpToDate is False";
+    return { state: "failed", message: `${failure}${authHint(obj, failure)}` };
   }
   return readyCondition(obj);
 }
@@ -80,6 +92,11 @@ export function builderOutputs(obj: KubeObject): Props {
   };
 }
 
+/** The Builder's ServiceAccount: the one named, a managed one (and its objects), or `default`. */
+function builderAccess(a: BuilderInputs) {
+  return accessFor({ kind: "Builder", name: a.name!, namespace: a.namespace! }, a.serviceAccountName, a.managedServiceAccount);
+}
+
 export const builder: KindDefinition<BuilderInputs> = {
   kind: "Builder",
   apiVersion: "kpack.io/v1alpha2",
@@ -89,8 +106,9 @@ export const builder: KindDefinition<BuilderInputs> = {
   replaceOn: [],
   defaultTimeoutSeconds: 600,
   manifest: (a) => ({
-    spec: { ...builderSpec(a), serviceAccountName: a.serviceAccountName ?? "default" },
+    spec: { ...builderSpec(a), serviceAccountName: builderAccess(a).name },
   }),
+  companions: (a) => builderAccess(a).objects,
   outputs: builderOutputs,
   readiness: builderReadiness,
 };

@@ -1,5 +1,6 @@
 import type { BuildpackInfo } from "../sdk/common";
 import { buildpackInputs, BuildpackInputs } from "../sdk/buildpack";
+import { accessFor } from "./access";
 import { readyCondition, status } from "./conditions";
 import type { KindDefinition } from "./engine";
 import type { KubeObject } from "./kube/objects";
@@ -23,6 +24,11 @@ export function buildpackOutputs(obj: KubeObject): Record<string, unknown> {
   };
 }
 
+/** Its ServiceAccount: the one named, a managed one (and its objects), or `default`. */
+function access(a: BuildpackInputs) {
+  return accessFor({ kind: "Buildpack", name: a.name!, namespace: a.namespace! }, a.serviceAccountName, a.managedServiceAccount);
+}
+
 export const buildpack: KindDefinition<BuildpackInputs> = {
   kind: "Buildpack",
   apiVersion: "kpack.io/v1alpha2",
@@ -35,9 +41,10 @@ export const buildpack: KindDefinition<BuildpackInputs> = {
     spec: {
       image: a.image,
       // kpack's webhook would default it; it does not run everywhere, so write it.
-      serviceAccountName: a.serviceAccountName ?? "default",
+      serviceAccountName: access(a).name,
     },
   }),
+  companions: (a) => access(a).objects,
   outputs: buildpackOutputs,
   readiness: readyCondition,
 };

@@ -1,6 +1,12 @@
 import { clusterBuilderInputs, ClusterBuilderInputs } from "../sdk/clusterBuilder";
+import { clusterAccessFor } from "./access";
 import { builderOutputs, builderReadiness, builderSpec } from "./builder";
 import type { KindDefinition } from "./engine";
+
+/** Its serviceAccountRef: the one given, or a managed one (and its objects). The schema requires one of them. */
+function access(a: ClusterBuilderInputs) {
+  return clusterAccessFor("ClusterBuilder", a.name!, a.serviceAccountRef, a.managedServiceAccount);
+}
 
 export const clusterBuilder: KindDefinition<ClusterBuilderInputs> = {
   kind: "ClusterBuilder",
@@ -11,8 +17,9 @@ export const clusterBuilder: KindDefinition<ClusterBuilderInputs> = {
   replaceOn: [],
   defaultTimeoutSeconds: 600,
   manifest: (a) => ({
-    spec: { ...builderSpec(a), serviceAccountRef: { name: a.serviceAccountRef.name, namespace: a.serviceAccountRef.namespace } },
+    spec: { ...builderSpec(a), serviceAccountRef: access(a).ref },
   }),
+  companions: (a) => access(a).objects,
   outputs: builderOutputs,
   readiness: builderReadiness,
 };

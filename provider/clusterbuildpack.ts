@@ -1,8 +1,14 @@
 import { clusterBuildpackInputs, ClusterBuildpackInputs } from "../sdk/clusterBuildpack";
+import { clusterAccessFor } from "./access";
 import { buildpackOutputs } from "./buildpack";
 import { readyCondition } from "./conditions";
 import type { KindDefinition } from "./engine";
 import { compact } from "./values";
+
+/** Its serviceAccountRef: the one given, or a managed one (and its objects). */
+function access(a: ClusterBuildpackInputs) {
+  return clusterAccessFor("ClusterBuildpack", a.name!, a.serviceAccountRef, a.managedServiceAccount);
+}
 
 export const clusterBuildpack: KindDefinition<ClusterBuildpackInputs> = {
   kind: "ClusterBuildpack",
@@ -15,9 +21,10 @@ export const clusterBuildpack: KindDefinition<ClusterBuildpackInputs> = {
   manifest: (a) => ({
     spec: compact({
       image: a.image,
-      serviceAccountRef: a.serviceAccountRef,
+      serviceAccountRef: access(a).ref,
     }),
   }),
+  companions: (a) => access(a).objects,
   outputs: buildpackOutputs,
   readiness: readyCondition,
 };

@@ -1,4 +1,5 @@
 import { clusterLifecycleInputs, ClusterLifecycleInputs } from "../sdk/clusterLifecycle";
+import { clusterAccessFor } from "./access";
 import { readyCondition, status } from "./conditions";
 import type { KindDefinition } from "./engine";
 import { compact } from "./values";
@@ -18,6 +19,11 @@ function apiSet(s: { deprecated?: string[] | null; supported?: string[] | null }
   return s ? { deprecated: s.deprecated ?? [], supported: s.supported ?? [] } : undefined;
 }
 
+/** Its serviceAccountRef: the one given, or a managed one (and its objects). */
+function access(a: ClusterLifecycleInputs) {
+  return clusterAccessFor("ClusterLifecycle", a.name!, a.serviceAccountRef, a.managedServiceAccount);
+}
+
 export const clusterLifecycle: KindDefinition<ClusterLifecycleInputs> = {
   kind: "ClusterLifecycle",
   apiVersion: "kpack.io/v1alpha2",
@@ -29,9 +35,10 @@ export const clusterLifecycle: KindDefinition<ClusterLifecycleInputs> = {
   manifest: (a) => ({
     spec: compact({
       image: a.image,
-      serviceAccountRef: a.serviceAccountRef,
+      serviceAccountRef: access(a).ref,
     }),
   }),
+  companions: (a) => access(a).objects,
   outputs: (obj) => {
     const s = status(obj) as ClusterLifecycleStatus & ReturnType<typeof status>;
     return {

@@ -1,4 +1,5 @@
 import { clusterStackInputs, ClusterStackInputs } from "../sdk/clusterStack";
+import { clusterAccessFor } from "./access";
 import { readyCondition, status } from "./conditions";
 import type { KindDefinition } from "./engine";
 import { compact } from "./values";
@@ -9,6 +10,11 @@ interface ClusterStackStatus {
   mixins?: string[];
   userId?: number;
   groupId?: number;
+}
+
+/** Its serviceAccountRef: the one given, or a managed one (and its objects). */
+function access(a: ClusterStackInputs) {
+  return clusterAccessFor("ClusterStack", a.name!, a.serviceAccountRef, a.managedServiceAccount);
 }
 
 export const clusterStack: KindDefinition<ClusterStackInputs> = {
@@ -24,9 +30,10 @@ export const clusterStack: KindDefinition<ClusterStackInputs> = {
       id: a.stackId,
       buildImage: { image: a.buildImage },
       runImage: { image: a.runImage },
-      serviceAccountRef: a.serviceAccountRef,
+      serviceAccountRef: access(a).ref,
     }),
   }),
+  companions: (a) => access(a).objects,
   outputs: (obj) => {
     const s = status(obj) as ClusterStackStatus & ReturnType<typeof status>;
     return {

@@ -6,7 +6,7 @@ import { Readiness } from "./conditions";
 import { Progress, progressFor } from "./progress";
 import { ensureKpack, InstallOptions } from "./install";
 import { ClusterAccess, kube, Kube } from "./kube/client";
-import { apply, deleteAndWait, get, KubeObject, MANAGED_BY, ObjectRef, waitUntil } from "./kube/objects";
+import { apply, deleteAndWait, describe, get, KubeObject, MANAGED_BY, ObjectRef, refOf, waitUntil } from "./kube/objects";
 import { compact, containsUnknown, deepEqual, Props, unknownAlong } from "./values";
 
 /**
@@ -49,6 +49,12 @@ export interface KindDefinition<A extends CommonArgs> {
   defaultTimeoutSeconds: number;
   /** A wait of its own (Image waits for the Build of the written generation). Default: awaitReadiness. */
   await?(ctx: AwaitContext<A>): Promise<KubeObject>;
+  /**
+   * Objects the kind's object needs first (its ServiceAccount, Secrets, RBAC), in
+   * apply order, from validated args: pure. The engine applies them before the
+   * object, deletes those an update no longer produces, and deletes them after the object.
+   */
+  companions?(args: A): KubeObject[];
 }
 
 /** Keys that are not part of the object: changing them alone never replaces it. */
@@ -199,17 +205,86 @@ function initFailure(e: unknown, id: string, properties: Props): Error {
   return Object.assign(new Error((e as Error).message), { id, properties, reasons: [(e as Error).message] });
 }
 
-async function applyAndAwait<A extends CommonArgs>(def: KindDefinition<A>, props: Props): Promise<{ id: string; outs: Props }> {
+/** Marks a companion as ours and as this resource's: the owner decides who may update or delete it. */
+export const OWNER_ANNOTATION = "pulumi-kpack.io/owner";
+
+/** The companions of args, labelled and annotated with their owner (`<Kind> <id>`). */
+export function companionsOf<A extends CommonArgs>(def: KindDefinition<A>, args: A, owner: string): KubeObject[] {
+  return (def.companions?.(args) ?? []).map((c) => ({
+    ...c,
+    metadata: {
+      ...c.metadata,
+      labels: { ...MANAGED_BY, ...(c.metadata?.labels ?? {}) },
+      annotations: { ...(c.metadata?.annotations ?? {}), [OWNER_ANNOTATION]: owner },
+    },
+  }));
+}
+
+/** The checked args stored in a resource's state (its outputs carry its inputs), or undefined when they no longer parse. */
+function argsFromState<A extends CommonArgs>(def: KindDefinition<A>, props: Props): A | undefined {
+  const p = strip(props);
+  const inputs: Props = {};
+  for (const key of [...inputKeys(def as KindDefinition<CommonArgs>), "logicalName", "autoNamed", "resourceUrn"]) if (p[key] !== undefined) inputs[key] = p[key];
+  const r = def.schema.safeParse(inputs);
+  return r.success ? r.data : undefined;
+}
+
+const refKey = (o: KubeObject) => describe(refOf(o)) + ` ${o.apiVersion}`;
+
+/** Applies companions in order, refusing (before writing any) to take over an object someone else made. */
+async function applyCompanions(k: Kube, objs: KubeObject[], owner: string, lbl: string): Promise<void> {
+  for (const o of objs) {
+    const ref = refOf(o);
+    const live = await get(k, ref);
+    const theirs = live?.metadata?.annotations?.[OWNER_ANNOTATION];
+    if (live && theirs !== owner) {
+      throw new Error(
+        `${lbl}: it needs ${describe(ref)}, which already exists and ${theirs ? `belongs to ${theirs}` : "was not made by pulumi-kpack"}. ` +
+          `Give this resource's ${ref.kind} another name, or delete the existing one if nothing uses it.`,
+      );
+    }
+  }
+  for (const o of objs) {
+    await apply(k, o).catch((e: Error) => {
+      throw new Error(`${lbl}: ${e.message}`);
+    });
+  }
+}
+
+/** Deletes companions (in reverse apply order) that are still this owner's; anything else is left alone. */
+async function releaseCompanions(k: Kube, objs: KubeObject[], owner: string, lbl: string, timeoutMs: number): Promise<void> {
+  for (const o of [...objs].reverse()) {
+    const ref = refOf(o);
+    const live = await get(k, ref);
+    if (!live || live.metadata?.annotations?.[OWNER_ANNOTATION] !== owner) continue;
+    await deleteAndWait(k, ref, timeoutMs).catch((e: Error) => {
+      throw new Error(`${lbl}: ${e.message}`);
+    });
+  }
+}
+
+async function applyAndAwait<A extends CommonArgs>(def: KindDefinition<A>, props: Props, olds?: Props): Promise<{ id: string; outs: Props }> {
   const args = parse(def, props);
   const k = kube(args);
   const obj = toObject(def, args);
   const ref = refFor(def as KindDefinition<CommonArgs>, { name: args.name, namespace: obj.metadata?.namespace });
   const id = idFor(ref);
+  const lbl = label(def as KindDefinition<CommonArgs>, args);
   const progress = progressFor(args.resourceUrn);
   await ensureKpack(k, args.installKpack, progress).catch((e: Error) => {
-    throw new Error(`${label(def as KindDefinition<CommonArgs>, args)}: making sure kpack is installed failed: ${e.message}`);
+    throw new Error(`${lbl}: making sure kpack is installed failed: ${e.message}`);
   });
+  const owner = `${def.kind} ${id}`;
+  const companions = companionsOf(def, args, owner);
+  await applyCompanions(k, companions, owner, lbl);
   const applied = await apply(k, obj);
+  if (olds) {
+    // After the object moved off them, and before the wait (a failed wait would forget the old args).
+    const oldArgs = argsFromState(def, olds);
+    const keep = new Set(companions.map(refKey));
+    const stale = oldArgs ? companionsOf(def, oldArgs, owner).filter((o) => !keep.has(refKey(o))) : [];
+    await releaseCompanions(k, stale, owner, lbl, def.defaultTimeoutSeconds * 1000);
+  }
   // The engine's Struct encoding rejects undefined members: drop them.
   const outs = (o: KubeObject) => compact({ ...props, namespace: ref.namespace ?? props.namespace, ...def.outputs(o) });
   if (args.skipAwait) return { id, outs: outs(applied) };
@@ -219,7 +294,7 @@ async function applyAndAwait<A extends CommonArgs>(def: KindDefinition<A>, props
     args,
     generation: applied.metadata?.generation ?? 0,
     deadline: Date.now() + (args.timeoutSeconds ?? def.defaultTimeoutSeconds) * 1000,
-    label: label(def as KindDefinition<CommonArgs>, args),
+    label: lbl,
     progress,
   };
   try {
@@ -237,8 +312,8 @@ export async function create<A extends CommonArgs>(def: KindDefinition<A>, input
   return applyAndAwait(def, inputs);
 }
 
-export async function update<A extends CommonArgs>(def: KindDefinition<A>, _olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult<Props>> {
-  return { outs: (await applyAndAwait(def, news)).outs };
+export async function update<A extends CommonArgs>(def: KindDefinition<A>, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult<Props>> {
+  return { outs: (await applyAndAwait(def, news, olds)).outs };
 }
 
 export async function read<A extends CommonArgs>(def: KindDefinition<A>, id: string, props: Props | undefined): Promise<pulumi.dynamic.ReadResult<Props>> {
@@ -261,4 +336,6 @@ export async function remove<A extends CommonArgs>(def: KindDefinition<A>, id: s
   const k = kube(p as ClusterAccess);
   const timeoutMs = (typeof p.timeoutSeconds === "number" ? p.timeoutSeconds : def.defaultTimeoutSeconds) * 1000;
   await deleteAndWait(k, refFor(def as KindDefinition<CommonArgs>, { name, namespace: ns }), timeoutMs);
+  const args = argsFromState(def, p);
+  if (args) await releaseCompanions(k, companionsOf(def, args, `${def.kind} ${id}`), `${def.kind} ${id}`, label(def as KindDefinition<CommonArgs>, args), timeoutMs);
 }

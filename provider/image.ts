@@ -1,4 +1,6 @@
+import { DEFAULT_NAMESPACE, registryOf } from "../sdk/common";
 import { imageInputs, ImageInputs } from "../sdk/image";
+import { accessFor, registryAuthHint } from "./access";
 import { condition, Condition, readyCondition, status } from "./conditions";
 import type { KindDefinition } from "./engine";
 import type { KubeObject } from "./kube/objects";
@@ -54,6 +56,13 @@ function explain(c: Condition | undefined, fallback: string): string {
   return (c && [c.reason, c.message].filter(Boolean).join(": ")) || fallback;
 }
 
+/** When a build failed because a registry refused it: whose credentials, and how to give them. */
+export function authHint(image: KubeObject, failure: string): string {
+  const spec = (image.spec ?? {}) as { tag?: string; serviceAccountName?: string };
+  const sa = `${image.metadata?.namespace ?? DEFAULT_NAMESPACE}/${spec.serviceAccountName || "default"}`;
+  return registryAuthHint(failure, sa, spec.tag ? registryOf(spec.tag) : "the registry");
+}
+
 /** The Build the wait for generation G depends on: latestBuildRef, when that build was made for G. */
 export function buildToWatch(image: KubeObject, generation: number): string | undefined {
   const s = imageStatus(image);
@@ -88,7 +97,8 @@ function fromBuild(image: KubeObject, build: KubeObject, ref: string): ImageWait
   if (succeeded?.status === "False") {
     const ns = build.metadata?.namespace ?? image.metadata?.namespace;
     const logs = b.podName ? `. Build logs: kubectl logs -n ${ns} ${b.podName} --all-containers` : "";
-    return { state: "failed", message: `Build ${ref} failed: ${explain(succeeded, "no reason given")}${logs}` };
+    const why = explain(succeeded, "no reason given");
+    return { state: "failed", message: `Build ${ref} failed: ${why}${logs}${authHint(image, why)}` };
   }
   const steps = b.stepsCompleted?.length ? ` (steps done: ${b.stepsCompleted.join(", ")})` : "";
   const why = succeeded && (succeeded.reason || succeeded.message) ? `: ${explain(succeeded, "")}` : "";
@@ -119,7 +129,10 @@ export function imageWait(image: KubeObject, build: KubeObject | undefined, gene
     const ref = s.latestBuildRef;
     if (build && build.metadata?.name === ref) return fromBuild(image, build, ref);
     if (ready?.status === "True" && s.latestImage) return { state: "ready", latestImage: s.latestImage };
-    if (ready?.status === "False") return { state: "failed", message: explain(ready, `Build ${ref} failed`) };
+    if (ready?.status === "False") {
+      const why = explain(ready, `Build ${ref} failed`);
+      return { state: "failed", message: `${why}${authHint(image, why)}` };
+    }
     return { state: "pending", message: `waiting for Build ${ref}${ready?.reason ? ` (${explain(ready, "")})` : ""}`, build: ref };
   }
 
@@ -150,6 +163,11 @@ export function imageOutputs(obj: KubeObject): Props {
   };
 }
 
+/** The Image's ServiceAccount: the one named, a managed one (and its objects), or `default`. */
+function imageAccess(a: ImageInputs) {
+  return accessFor({ kind: "Image", name: a.name!, namespace: a.namespace! }, a.serviceAccountName, a.managedServiceAccount);
+}
+
 export const image: KindDefinition<ImageInputs> = {
   kind: "Image",
   apiVersion: "kpack.io/v1alpha2",
@@ -167,7 +185,7 @@ export const image: KindDefinition<ImageInputs> = {
       tag: a.tag,
       additionalTags: a.additionalTags,
       builder: { kind: a.builder.kind, name: a.builder.name },
-      serviceAccountName: a.serviceAccountName ?? "default",
+      serviceAccountName: imageAccess(a).name,
       source: a.source,
       cache: a.cache,
       failedBuildHistoryLimit: a.failedBuildHistoryLimit ?? 10,
@@ -179,6 +197,7 @@ export const image: KindDefinition<ImageInputs> = {
       cosign: a.cosign,
     }),
   }),
+  companions: (a) => imageAccess(a).objects,
   outputs: imageOutputs,
   // Without the Build at hand (the engine passes only the Image), the Image's Ready condition stands in for it.
   readiness: (obj) => imageWait(obj, undefined, obj.metadata?.generation ?? 0),

@@ -16,6 +16,7 @@ import {
 } from "./common";
 import { isKpackObject, KpackObject, mapInput, NameRef, refKindName, Referrer, refName } from "./refs";
 import { KpackResource } from "./resource";
+import { oneServiceAccount, registryServiceAccountSchema } from "./serviceAccount";
 
 /**
  * Builder (kpack.io/v1alpha2, namespaced) and the parts it shares with
@@ -109,10 +110,17 @@ export const builderSchema = z
     ...builderSpecShape,
     /** Buildpack groups (spec.order), e.g. `[{group: [{id: "paketo-buildpacks/java"}]}]`. */
     order: orderSchema(builderBuildpackEntry),
-    /** ServiceAccount (same namespace) whose secrets kpack uses to push the builder and pull its parts. Default: `default`. */
+    /** An existing ServiceAccount (same namespace) whose secrets kpack uses to push the builder and pull its parts. Default: `default`. Not with managedServiceAccount. */
     serviceAccountName: objectName.optional(),
+    /**
+     * A ServiceAccount pulumi-kpack makes for this Builder, holding `registryCredentials`
+     * (`[{registry, username, password}]`) and/or `dockerConfigJson` as Secrets kpack reads;
+     * `name` defaults to `<builder name>-builder`. Credentials are kept secret in state. Not with serviceAccountName.
+     */
+    managedServiceAccount: registryServiceAccountSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(oneServiceAccount("serviceAccountName"));
 
 /** Checked inputs as the provider sees them. */
 export const builderInputs = builderSchema.extend({ ...internalInputs, autoNamed: z.boolean().optional() }).strict();

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ArgsOf, BuildpackInfo, commonInputs, ConditionOutput, imageReference, internalInputs, namespaceInput, objectName } from "./common";
 import { KpackResource } from "./resource";
+import { oneServiceAccount, registryServiceAccountSchema } from "./serviceAccount";
 
 /**
  * Buildpack (kpack.io/v1alpha2, namespaced): one buildpackage image whose
@@ -15,10 +16,17 @@ export const buildpackSchema = z
     namespace: namespaceInput,
     /** The buildpackage image (spec.image), e.g. `paketobuildpacks/java:18`. */
     image: imageReference,
-    /** ServiceAccount (in the same namespace) whose secrets kpack uses to pull the image. Default: `default`. */
+    /** An existing ServiceAccount (in the same namespace) whose secrets kpack uses to pull the image. Default: `default`. Not with managedServiceAccount. */
     serviceAccountName: objectName.optional(),
+    /**
+     * A ServiceAccount pulumi-kpack makes for this Buildpack with `registryCredentials`
+     * (`[{registry, username, password}]`) and/or `dockerConfigJson`, to pull the image with;
+     * `name` defaults to `<name>-buildpack`. Credentials are kept secret in state. Not with serviceAccountName.
+     */
+    managedServiceAccount: registryServiceAccountSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(oneServiceAccount("serviceAccountName"));
 
 /** Checked inputs as the provider sees them. */
 export const buildpackInputs = buildpackSchema.extend({ ...internalInputs, autoNamed: z.boolean().optional() }).strict();

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ArgsOf, BuildpackInfo, commonInputs, ConditionOutput, internalInputs, required, serviceAccountRef } from "./common";
+import { ArgsOf, BuildpackInfo, commonInputs, ConditionOutput, internalInputs, serviceAccountRef } from "./common";
 import { BuilderRefArgs, builderOutputKeys, builderRefs, builderSpecShape, buildpackEntrySchema, orderSchema } from "./builder";
 import { Referrer } from "./refs";
 import { KpackResource } from "./resource";
+import { clusterServiceAccountSchema, oneServiceAccount } from "./serviceAccount";
 
 /**
  * ClusterBuilder (kpack.io/v1alpha2, cluster-scoped): a builder Images of any
@@ -23,17 +24,40 @@ export const clusterBuilderSchema = z
     ...builderSpecShape,
     /** Buildpack groups (spec.order), e.g. `[{group: [{id: "paketo-buildpacks/java"}]}]`. */
     order: orderSchema(clusterBuilderBuildpackEntry),
-    /** ServiceAccount whose secrets kpack uses to push the builder image and pull its parts (spec.serviceAccountRef). Required. */
-    serviceAccountRef: z.object(serviceAccountRef.shape, required('the ServiceAccount kpack pushes the builder with, e.g. {name: "builder", namespace: "kpack"}')).strict(),
+    /** An existing ServiceAccount whose secrets kpack uses to push the builder image and pull its parts (spec.serviceAccountRef). This or managedServiceAccount is required. */
+    serviceAccountRef: serviceAccountRef.optional(),
+    /**
+     * A ServiceAccount pulumi-kpack makes (in `namespace`) with `registryCredentials`
+     * (`[{registry, username, password}]`) and/or `dockerConfigJson`, for kpack to push the
+     * builder image with; `name` defaults to `<name>-clusterbuilder`. Credentials are kept
+     * secret in state. This or serviceAccountRef is required.
+     */
+    managedServiceAccount: clusterServiceAccountSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    oneServiceAccount("serviceAccountRef")(v, ctx);
+    // kpack requires a ServiceAccount for a ClusterBuilder (it has no namespace to take "default" from).
+    if (v.serviceAccountRef === undefined && v.managedServiceAccount === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["serviceAccountRef"],
+        message: 'is required: the ServiceAccount kpack pushes the builder with, e.g. {name: "builder", namespace: "kpack"}, or give managedServiceAccount with the registry credentials',
+      });
+    }
+  });
 
 /** Checked inputs as the provider sees them. */
 export const clusterBuilderInputs = clusterBuilderSchema.extend({ ...internalInputs, autoNamed: z.boolean().optional() }).strict();
 export type ClusterBuilderInputs = z.infer<typeof clusterBuilderInputs>;
 
-export type ClusterBuilderArgs = Omit<ArgsOf<typeof clusterBuilderSchema>, keyof BuilderRefArgs<string, unknown>> &
+type ClusterBuilderAllArgs = Omit<ArgsOf<typeof clusterBuilderSchema>, keyof BuilderRefArgs<string, unknown>> &
   BuilderRefArgs<"ClusterBuildpack", ClusterBuilderBuildpackEntry>;
+
+/** The args, with exactly one of serviceAccountRef and managedServiceAccount. */
+export type ClusterBuilderArgs =
+  | (Omit<ClusterBuilderAllArgs, "serviceAccountRef" | "managedServiceAccount"> & Required<Pick<ClusterBuilderAllArgs, "serviceAccountRef">> & { managedServiceAccount?: never })
+  | (Omit<ClusterBuilderAllArgs, "serviceAccountRef" | "managedServiceAccount"> & Required<Pick<ClusterBuilderAllArgs, "managedServiceAccount">> & { serviceAccountRef?: never });
 
 export class ClusterBuilder extends KpackResource {
   /** Marks the kind, so a ClusterBuilder can be passed where an Image expects a builder (see sdk/refs.ts). */

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ArgsOf, BuildpackInfo, commonInputs, ConditionOutput, imageReference, internalInputs, serviceAccountRef } from "./common";
 import { KpackResource } from "./resource";
+import { clusterServiceAccountSchema, oneServiceAccount } from "./serviceAccount";
 
 /**
  * ClusterBuildpack (kpack.io/v1alpha2, cluster-scoped): one buildpackage
@@ -15,8 +16,15 @@ export const clusterBuildpackSchema = z
     image: imageReference,
     /** ServiceAccount whose secrets kpack uses to pull the image. */
     serviceAccountRef: serviceAccountRef.optional(),
+    /**
+     * A ServiceAccount pulumi-kpack makes (in `namespace`) with `registryCredentials`
+     * (`[{registry, username, password}]`) and/or `dockerConfigJson`, for kpack to pull the buildpackage with;
+     * `name` defaults to `<name>-clusterbuildpack`. Credentials are kept secret in state. Not with serviceAccountRef.
+     */
+    managedServiceAccount: clusterServiceAccountSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(oneServiceAccount("serviceAccountRef"));
 
 /** Checked inputs as the provider sees them. */
 export const clusterBuildpackInputs = clusterBuildpackSchema.extend({ ...internalInputs, autoNamed: z.boolean().optional() }).strict();

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ArgsOf, commonInputs, ConditionOutput, imageReference, internalInputs, serviceAccountRef } from "./common";
 import { KpackResource } from "./resource";
+import { clusterServiceAccountSchema, oneServiceAccount } from "./serviceAccount";
 
 /**
  * ClusterLifecycle (kpack.io/v1alpha2, cluster-scoped): a buildpacks lifecycle
@@ -15,8 +16,15 @@ export const clusterLifecycleSchema = z
     image: imageReference,
     /** ServiceAccount whose secrets kpack uses to pull the image. */
     serviceAccountRef: serviceAccountRef.optional(),
+    /**
+     * A ServiceAccount pulumi-kpack makes (in `namespace`) with `registryCredentials`
+     * (`[{registry, username, password}]`) and/or `dockerConfigJson`, for kpack to pull the lifecycle image with;
+     * `name` defaults to `<name>-clusterlifecycle`. Credentials are kept secret in state. Not with serviceAccountRef.
+     */
+    managedServiceAccount: clusterServiceAccountSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(oneServiceAccount("serviceAccountRef"));
 
 /** Checked inputs as the provider sees them. */
 export const clusterLifecycleInputs = clusterLifecycleSchema.extend({ ...internalInputs, autoNamed: z.boolean().optional() }).strict();

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ArgsOf, commonInputs, imageReference, internalInputs, serviceAccountRef } from "./common";
 import { KpackResource } from "./resource";
+import { clusterServiceAccountSchema, oneServiceAccount } from "./serviceAccount";
 
 /**
  * ClusterStack (kpack.io/v1alpha2, cluster-scoped): the build and run base
@@ -19,8 +20,15 @@ export const clusterStackSchema = z
     runImage: imageReference,
     /** ServiceAccount whose secrets kpack uses to pull the stack images. */
     serviceAccountRef: serviceAccountRef.optional(),
+    /**
+     * A ServiceAccount pulumi-kpack makes (in `namespace`) with `registryCredentials`
+     * (`[{registry, username, password}]`) and/or `dockerConfigJson`, for kpack to pull the stack images with;
+     * `name` defaults to `<name>-clusterstack`. Credentials are kept secret in state. Not with serviceAccountRef.
+     */
+    managedServiceAccount: clusterServiceAccountSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(oneServiceAccount("serviceAccountRef"));
 
 /** Checked inputs as the provider sees them. */
 export const clusterStackInputs = clusterStackSchema.extend({ ...internalInputs, autoNamed: z.boolean().optional() }).strict();

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ArgsOf, BuildpackInfo, commonInputs, ConditionOutput, imageReference, internalInputs, serviceAccountRef } from "./common";
 import { KpackResource } from "./resource";
+import { clusterServiceAccountSchema, oneServiceAccount } from "./serviceAccount";
 
 /**
  * ClusterStore (kpack.io/v1alpha2, cluster-scoped): a set of buildpackage
@@ -19,8 +20,15 @@ export const clusterStoreSchema = z
       .min(1, 'must list at least one buildpackage image, such as [{image: "registry.example.com/buildpacks/java:1"}]'),
     /** ServiceAccount whose secrets kpack uses to pull the buildpackages. */
     serviceAccountRef: serviceAccountRef.optional(),
+    /**
+     * A ServiceAccount pulumi-kpack makes (in `namespace`) with `registryCredentials`
+     * (`[{registry, username, password}]`) and/or `dockerConfigJson`, for kpack to pull the buildpackages with;
+     * `name` defaults to `<name>-clusterstore`. Credentials are kept secret in state. Not with serviceAccountRef.
+     */
+    managedServiceAccount: clusterServiceAccountSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(oneServiceAccount("serviceAccountRef"));
 
 /** Checked inputs as the provider sees them. */
 export const clusterStoreInputs = clusterStoreSchema.extend({ ...internalInputs, autoNamed: z.boolean().optional() }).strict();

@@ -18,6 +18,7 @@ import {
 } from "./common";
 import { KindRef, refKindName, Referrer } from "./refs";
 import { KpackResource } from "./resource";
+import { imageServiceAccountSchema, oneServiceAccount } from "./serviceAccount";
 
 /**
  * Image (kpack.io/v1alpha2, namespaced): kpack builds `source` with the
@@ -181,8 +182,18 @@ const imageShape = {
       required('the builder to use, e.g. {kind: "ClusterBuilder", name: "default"}, or pass the Builder/ClusterBuilder resource'),
     )
     .strict(),
-  /** ServiceAccount (same namespace) whose secrets kpack uses to pull the source and push the image. Default: `default`. */
+  /** An existing ServiceAccount (same namespace) whose secrets kpack uses to pull the source and push the image. Default: `default`. Not with managedServiceAccount. */
   serviceAccountName: objectName.optional(),
+  /**
+   * A ServiceAccount pulumi-kpack makes for this Image, with these credentials as
+   * Secrets kpack reads: `registryCredentials` (`[{registry, username, password}]`),
+   * `dockerConfigJson`, `gitCredentials` (`[{url, username, password}]` or
+   * `[{url, sshPrivateKey, knownHosts?}]`), `blobCredentials` (`[{host, username,
+   * password}]`, `[{host, bearer}]` or `[{host, authorization}]`), and `name`
+   * (default `<image name>-image`). Credentials are kept secret in state. Its Role
+   * grants nothing: the build pod needs no Kubernetes API access. Not with serviceAccountName.
+   */
+  managedServiceAccount: imageServiceAccountSchema.optional(),
   /** Source code: exactly one of git, blob or registry, plus an optional subPath. */
   source: sourceSchema,
   /** Build cache: `{volume: {size, storageClassName?}}` or `{registry: {tag}}`. Default: none (pulumi-kpack writes no cache; kpack's webhook would add a 2G volume when a default StorageClass exists). */
@@ -216,13 +227,34 @@ function sameRegistry(v: { tag?: unknown; additionalTags?: unknown }, ctx: z.Ref
   });
 }
 
-export const imageSchema = z.object(imageShape).strict().superRefine(sameRegistry);
+/** Blob credentials are used only when the blob source asks for them (kpack passes them only then). */
+function blobCredentialsUsed(v: { source?: unknown; managedServiceAccount?: unknown }, ctx: z.RefinementCtx): void {
+  const creds = (v.managedServiceAccount as { blobCredentials?: unknown[] } | undefined)?.blobCredentials;
+  if (!Array.isArray(creds) || creds.length === 0) return;
+  const blob = (v.source as { blob?: { auth?: unknown } } | undefined)?.blob;
+  if (blob?.auth === "secret" || blob?.auth === UNKNOWN) return;
+  ctx.addIssue({
+    code: "custom",
+    path: ["managedServiceAccount", "blobCredentials"],
+    message: blob
+      ? 'are used by kpack only when source.blob.auth is "secret". Set source.blob.auth to "secret", or remove blobCredentials'
+      : "are used only for a source.blob with auth: \"secret\", but the source is not a blob. Remove blobCredentials",
+  });
+}
+
+function imageRules(v: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  sameRegistry(v, ctx);
+  oneServiceAccount("serviceAccountName")(v, ctx);
+  blobCredentialsUsed(v, ctx);
+}
+
+export const imageSchema = z.object(imageShape).strict().superRefine(imageRules);
 
 /** Checked inputs as the provider sees them. */
 export const imageInputs = z
   .object({ ...imageShape, ...internalInputs, autoNamed: z.boolean().optional() })
   .strict()
-  .superRefine(sameRegistry);
+  .superRefine(imageRules);
 export type ImageInputs = z.infer<typeof imageInputs>;
 
 export type ImageArgs = Omit<ArgsOf<typeof imageSchema>, "builder"> & {

@@ -20,6 +20,8 @@ export type { ImageArgs } from "./image";
 export { isKpackObject } from "./refs";
 export type { KpackObject, NameRef, KindRef } from "./refs";
 export type { BuildpackInfo, ConditionOutput } from "./common";
+export { imageServiceAccountSchema, registryServiceAccountSchema, clusterServiceAccountSchema } from "./serviceAccount";
+export type { ManagedServiceAccount } from "./serviceAccount";
 export { UNKNOWN } from "./common";
 export { KpackInstallation, kpackInstallationSchema } from "./kpackInstallation";
 export type { KpackInstallationArgs, InstalledObject } from "./kpackInstallation";

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { protectCredentials } from "./serviceAccount";
 import { shimFor } from "./shim";
 
 // The package version goes into every resource's inputs (providerVersion), so an
@@ -22,7 +23,7 @@ export abstract class KpackResource extends pulumi.dynamic.Resource {
     outputKeys: readonly string[],
     opts?: pulumi.CustomResourceOptions,
   ) {
-    const a = args as { kubeconfig?: pulumi.Input<string> };
+    const a = args as { kubeconfig?: pulumi.Input<string>; managedServiceAccount?: unknown };
     const props: Record<string, unknown> = {};
     // The engine exposes only keys present in props: seed every output, and
     // `name`, which check() may generate.
@@ -34,6 +35,8 @@ export abstract class KpackResource extends pulumi.dynamic.Resource {
       // A kubeconfig holds credentials: keep it secret in state even when given as plain text.
       kubeconfig: a.kubeconfig === undefined ? undefined : pulumi.secret(a.kubeconfig),
     });
+    // Registry, git and blob credentials: secret in state and in the CLI even when given as plain text.
+    if (a.managedServiceAccount !== undefined) props.managedServiceAccount = protectCredentials(a.managedServiceAccount);
     super(shimFor(kind), name, props, opts, "kpack", kind);
   }
 }

@@ -7,7 +7,7 @@ import { asDef, DIGEST_A, DIGEST_B, failures, live, objectFor, T0 } from "./fixt
 const def = asDef(builder);
 const good = {
   namespace: "apps",
-  tag: "registry.example.com/builders/java",
+  tag: "127.0.0.1:5000/builders/java",
   stack: "base",
   order: [{ group: [{ id: "paketo-buildpacks/java" }] }],
 };
@@ -21,14 +21,14 @@ function builtStatus(generation: number) {
       { type: "UpToDate", status: "True", lastTransitionTime: T0 },
     ],
     builderMetadata: [
-      { id: "paketo-buildpacks/java", version: "18.5.0", homepage: "https://github.com/paketo-buildpacks/java" },
-      { id: "paketo-buildpacks/ca-certificates", version: "3.8.6", homepage: "https://github.com/paketo-buildpacks/ca-certificates" },
+      { id: "paketo-buildpacks/java", version: "18.5.0", homepage: "http://127.0.0.1/paketo-buildpacks/java" },
+      { id: "paketo-buildpacks/ca-certificates", version: "3.8.6", homepage: "http://127.0.0.1/paketo-buildpacks/ca-certificates" },
       { id: "paketo-buildpacks/bellsoft-liberica", version: "11.2.1" },
     ],
     order: [{ group: [{ id: "paketo-buildpacks/java", version: "18.5.0" }] }],
-    stack: { runImage: `registry.example.com/stacks/run@${DIGEST_B}`, id: "io.buildpacks.stacks.jammy" },
-    lifecycle: { image: { latestImage: `index.docker.io/buildpacksio/lifecycle@${DIGEST_A}`, image: "buildpacksio/lifecycle:0.20.5" }, version: "0.20.5", api: { buildpack: "0.2", platform: "0.3" } },
-    latestImage: `registry.example.com/builders/java@${DIGEST_A}`,
+    stack: { runImage: `127.0.0.1:5000/stacks/run@${DIGEST_B}`, id: "io.buildpacks.stacks.jammy" },
+    lifecycle: { image: { latestImage: `127.0.0.1:5000/buildpacksio/lifecycle@${DIGEST_A}`, image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5" }, version: "0.20.5", api: { buildpack: "0.2", platform: "0.3" } },
+    latestImage: `127.0.0.1:5000/builders/java@${DIGEST_A}`,
     observedStackGeneration: 1,
     observedStoreGeneration: 1,
     os: "linux",
@@ -59,7 +59,7 @@ describe("Builder", () => {
         { group: [{ id: "paketo-buildpacks/java", version: "18.5.0" }, { id: "paketo-buildpacks/procfile", optional: true }] },
         { group: [{ kind: "Buildpack", name: "nodejs" }, { kind: "ClusterBuildpack", name: "go", id: "paketo-buildpacks/go-dist", optional: true }] },
       ];
-      assert.deepEqual(failures(def, { ...good, order, store: "default", lifecycle: "lifecycle-0-20", serviceAccountName: "builder", additionalLabels: { "team.example.com/owner": "payments" } }), []);
+      assert.deepEqual(failures(def, { ...good, order, store: "default", lifecycle: "lifecycle-0-20", serviceAccountName: "builder", additionalLabels: { "team/owner": "payments" } }), []);
     });
 
     it("requires tag, stack and order, with the fix in the message", () => {
@@ -79,13 +79,13 @@ describe("Builder", () => {
     });
 
     it("rejects image entries (kpack does not support them) and a name without kind", () => {
-      const f = failures(def, { ...good, order: [{ group: [{ image: "paketobuildpacks/java" }, { name: "java" }] }] }).join("\n");
+      const f = failures(def, { ...good, order: [{ group: [{ image: "127.0.0.1:5000/paketobuildpacks/java" }, { name: "java" }] }] }).join("\n");
       assert.match(f, /order\[0\]\.group\[0\]\.image: kpack does not support image entries/);
       assert.match(f, /order\[0\]\.group\[1\]\.name: needs a kind next to it \("Buildpack" or "ClusterBuildpack"\)/);
     });
 
     it("rejects a digest tag, bad label keys and values", () => {
-      const f = failures(def, { ...good, tag: `registry.example.com/builders/java@${DIGEST_A}`, additionalLabels: { "-bad": "x", ok: "has space" } }).join("\n");
+      const f = failures(def, { ...good, tag: `127.0.0.1:5000/builders/java@${DIGEST_A}`, additionalLabels: { "-bad": "x", ok: "has space" } }).join("\n");
       assert.match(f, /tag: must be a tag to push to/);
       assert.match(f, /additionalLabels\.-bad: label key "-bad"/);
       assert.match(f, /additionalLabels\.ok: must be letters, digits/);
@@ -107,7 +107,7 @@ describe("Builder", () => {
       const o = objectFor(builder, good);
       assert.equal(o.metadata?.namespace, "apps");
       assert.deepEqual(o.spec, {
-        tag: "registry.example.com/builders/java",
+        tag: "127.0.0.1:5000/builders/java",
         stack: { kind: "ClusterStack", name: "base" },
         lifecycle: { kind: "ClusterLifecycle", name: "default-lifecycle" },
         order: [{ group: [{ id: "paketo-buildpacks/java" }] }],
@@ -121,16 +121,16 @@ describe("Builder", () => {
         store: "default",
         lifecycle: "lifecycle-0-20",
         serviceAccountName: "builder",
-        additionalLabels: { "team.example.com/owner": "payments" },
+        additionalLabels: { "team/owner": "payments" },
         order: [{ group: [{ kind: "ClusterBuildpack", name: "go", id: "paketo-buildpacks/go-dist", version: "2.7.0", optional: true }, { id: "paketo-buildpacks/procfile" }] }],
       });
       assert.deepEqual(o.spec, {
-        tag: "registry.example.com/builders/java",
+        tag: "127.0.0.1:5000/builders/java",
         stack: { kind: "ClusterStack", name: "base" },
         store: { kind: "ClusterStore", name: "default" },
         lifecycle: { kind: "ClusterLifecycle", name: "lifecycle-0-20" },
         order: [{ group: [{ kind: "ClusterBuildpack", name: "go", id: "paketo-buildpacks/go-dist", version: "2.7.0", optional: true }, { id: "paketo-buildpacks/procfile" }] }],
-        additionalLabels: { "team.example.com/owner": "payments" },
+        additionalLabels: { "team/owner": "payments" },
         serviceAccountName: "builder",
       });
     });
@@ -139,13 +139,13 @@ describe("Builder", () => {
   describe("outputs", () => {
     it("reads latestImage, buildpacks, stack, ready and upToDate off the status", () => {
       const out = builder.outputs(b(1, builtStatus(1)));
-      assert.equal(out.latestImage, `registry.example.com/builders/java@${DIGEST_A}`);
+      assert.equal(out.latestImage, `127.0.0.1:5000/builders/java@${DIGEST_A}`);
       assert.deepEqual(out.buildpacks, [
-        { id: "paketo-buildpacks/java", version: "18.5.0", homepage: "https://github.com/paketo-buildpacks/java" },
-        { id: "paketo-buildpacks/ca-certificates", version: "3.8.6", homepage: "https://github.com/paketo-buildpacks/ca-certificates" },
+        { id: "paketo-buildpacks/java", version: "18.5.0", homepage: "http://127.0.0.1/paketo-buildpacks/java" },
+        { id: "paketo-buildpacks/ca-certificates", version: "3.8.6", homepage: "http://127.0.0.1/paketo-buildpacks/ca-certificates" },
         { id: "paketo-buildpacks/bellsoft-liberica", version: "11.2.1" },
       ]);
-      assert.deepEqual(out.resolvedStack, { id: "io.buildpacks.stacks.jammy", runImage: `registry.example.com/stacks/run@${DIGEST_B}` });
+      assert.deepEqual(out.resolvedStack, { id: "io.buildpacks.stacks.jammy", runImage: `127.0.0.1:5000/stacks/run@${DIGEST_B}` });
       assert.equal(out.ready, true);
       assert.equal(out.upToDate, true);
       assert.equal((out.conditions as unknown[]).length, 2);
@@ -153,7 +153,7 @@ describe("Builder", () => {
 
     it("keeps the older image but reports upToDate false after a failed reconcile", () => {
       const out = builder.outputs(b(2, failedStatus(2, "could not find buildpack with id 'paketo-buildpacks/jav'", true)));
-      assert.equal(out.latestImage, `registry.example.com/builders/java@${DIGEST_A}`);
+      assert.equal(out.latestImage, `127.0.0.1:5000/builders/java@${DIGEST_A}`);
       assert.equal(out.ready, true);
       assert.equal(out.upToDate, false);
     });
@@ -180,9 +180,13 @@ describe("Builder", () => {
     });
 
     it("fails with the reconcile error when there is no builder image at all", () => {
-      const msg = "PUT https://registry.example.com/v2/builders/java/manifests/latest: UNAUTHORIZED: authentication required";
+      const msg = "PUT http://127.0.0.1:5000/v2/builders/java/manifests/latest: UNAUTHORIZED: authentication required";
       const r = builder.readiness(b(1, failedStatus(1, msg, false)));
-      assert.deepEqual(r, { state: "failed", message: `ReconcileFailed: ${msg}` });
+      assert.equal(r.state, "failed");
+      const message = (r as { message: string }).message;
+      assert.ok(message.startsWith(`ReconcileFailed: ${msg}. `), message);
+      // A refused login also says whose credentials kpack used and how to give them.
+      assert.match(message, /The registry refused the credentials of ServiceAccount apps\/default, .*managedServiceAccount\.registryCredentials/);
     });
 
     it("stays pending while kpack waits for a stack, store or lifecycle it will retry on", () => {

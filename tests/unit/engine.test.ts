@@ -108,3 +108,14 @@ describe("engine.toObject", () => {
     });
   });
 });
+
+describe("kind definitions", () => {
+  it("never name an output like an input (outputs are merged over inputs in state, so a clash would diff forever)", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { kinds } = require("../../provider/index") as { kinds: Record<string, KindDefinition<CommonArgs>> };
+    for (const [kind, d] of Object.entries(kinds)) {
+      const outs = Object.keys(d.outputs({ apiVersion: d.apiVersion, kind, metadata: { name: "n", generation: 1 }, status: {} }));
+      assert.deepEqual(outs.filter((o) => engine.inputKeys(d).includes(o)), [], kind);
+    }
+  });
+});
