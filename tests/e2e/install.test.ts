@@ -89,14 +89,22 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
     await stack.destroy().catch(() => undefined);
   });
 
-  it("installs kpack from the first resource's hook, builds an image, and leaves kpack installed on destroy", async () => {
-    const reg = kp.registry.host;
+  it("installs kpack from the first resource's hook, builds through the password-protected registry with managed credentials, and leaves kpack installed on destroy", async () => {
     const img = kp.images;
+    const auth = kp.authRegistry.host;
+    const creds = kp.authRegistry.auth!;
     const program = async () => {
+      const login = [{ registry: auth, username: creds.username, password: creds.password }];
       const stack = new kpack.ClusterStack("stack", stackArgs());
       const store = new kpack.ClusterStore("store", { sources: [{ image: img.buildpacks[0].image }] });
-      const builder = new kpack.Builder("builder", { tag: `${reg}/install/builder`, stack, store, order: [{ group: [{ id: img.buildpacks[0].id }] }] });
-      const app = new kpack.Image("app", { tag: `${reg}/install/app`, builder, source: { blob: { url: sourceUrl } } });
+      const builder = new kpack.Builder("builder", {
+        tag: `${auth}/install/builder`, stack, store, order: [{ group: [{ id: img.buildpacks[0].id }] }],
+        managedServiceAccount: { registryCredentials: login },
+      });
+      const app = new kpack.Image("app", {
+        tag: `${auth}/install/app`, builder, source: { blob: { url: sourceUrl } },
+        managedServiceAccount: { registryCredentials: login },
+      });
       return { latestImage: app.latestImage };
     };
     // The default manifest location, pointed at the loopback copy.
@@ -104,18 +112,26 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
     try {
       let out = "";
       const up = await stack.up({ onOutput: (s) => (out += s) });
-      const served = await getManifest(`${reg}/install/app:latest`);
-      assert.equal(up.outputs.latestImage.value, `${reg}/install/app@${served.digest}`);
+      const served = await getManifest(`${auth}/install/app:latest`, creds);
+      assert.equal(served.status, 200);
+      assert.equal(up.outputs.latestImage.value, `${auth}/install/app@${served.digest}`);
+      assert.equal((await getManifest(`${auth}/install/app:latest`)).status, 401, "the registry does require the credentials");
       const ns = await exists("v1", "Namespace", "kpack");
       assert.equal(ns?.metadata?.annotations?.["pulumi-kpack.io/installed-by"], "hook");
       assert.equal(ns?.metadata?.annotations?.["pulumi-kpack.io/kpack-version"], "0.17.2");
       assert.match(out, /installing kpack 0\.17\.2|kpack 0\.17\.2 installed/, "the install shows in pulumi up's output");
 
       await stack.preview({ expectNoChanges: true });
-      const again = await stack.up();
+      const again = await stack.up({ onOutput: (s) => (out += s) });
       assert.deepEqual(again.summary.resourceChanges, { same: 5 });
+      const state = pulumi.rawState("install-hook", "dev");
+      for (const form of [creds.password, Buffer.from(creds.password).toString("base64"), Buffer.from(`${creds.username}:${creds.password}`).toString("base64")]) {
+        assert.ok(!state.includes(form) && !out.includes(form), "a password in plaintext in the checkpoint or the CLI output");
+      }
 
       await stack.destroy();
+      const accounts = await k8s.KubernetesObjectApi.makeApiClient(kc).list("v1", "ServiceAccount", "default");
+      assert.deepEqual(accounts.items.map((a) => a.metadata?.name).filter((n) => n !== "default"), [], "destroy removed the managed ServiceAccounts");
       assert.ok(await exists("v1", "Namespace", "kpack"), "destroying resources must not uninstall kpack");
       assert.ok(await exists("apiextensions.k8s.io/v1", "CustomResourceDefinition", "images.kpack.io"));
     } finally {
