@@ -190,11 +190,8 @@ export function builderRefs<K extends string>(args: BuilderRefArgs<K, unknown>, 
 /** Outputs Builder and ClusterBuilder share. */
 export const builderOutputKeys = ["ready", "upToDate", "latestImage", "buildpacks", "resolvedStack", "conditions"] as const;
 
-export class Builder extends KpackResource {
-  /** Marks the kind, so a Builder can be passed where an Image expects a builder (see sdk/refs.ts). */
-  readonly kpackKind = "Builder" as const;
-  /** Namespace of the Builder. */
-  declare readonly namespace: pulumi.Output<string>;
+/** Outputs Builder and ClusterBuilder share, declared once. */
+export abstract class BuilderResource extends KpackResource {
   declare readonly tag: pulumi.Output<string>;
   /** Name of the ClusterStack. */
   declare readonly stack: pulumi.Output<string>;
@@ -209,6 +206,13 @@ export class Builder extends KpackResource {
   /** The stack the builder image was built on (status.stack): stack id and digest-pinned run image. */
   declare readonly resolvedStack: pulumi.Output<{ id?: string; runImage?: string } | undefined>;
   declare readonly conditions: pulumi.Output<ConditionOutput[] | undefined>;
+}
+
+export class Builder extends BuilderResource {
+  /** Marks the kind, so a Builder can be passed where an Image expects a builder (see sdk/refs.ts). */
+  readonly kpackKind = "Builder" as const;
+  /** Namespace of the Builder. */
+  declare readonly namespace: pulumi.Output<string>;
 
   constructor(name: string, args: BuilderArgs, opts?: pulumi.CustomResourceOptions) {
     const by: Referrer = { kind: "Builder", logicalName: name, namespace: args.namespace };

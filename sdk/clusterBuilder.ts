@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ArgsOf, BuildpackInfo, commonInputs, ConditionOutput, internalInputs, serviceAccountRef } from "./common";
-import { BuilderRefArgs, builderOutputKeys, builderRefs, builderSpecShape, buildpackEntrySchema, orderSchema } from "./builder";
+import { ArgsOf, commonInputs, internalInputs, serviceAccountRef } from "./common";
+import { BuilderRefArgs, BuilderResource, builderOutputKeys, builderRefs, builderSpecShape, buildpackEntrySchema, orderSchema } from "./builder";
 import { Referrer } from "./refs";
-import { KpackResource } from "./resource";
 import { clusterServiceAccountSchema, oneServiceAccount } from "./serviceAccount";
 
 /**
@@ -59,23 +58,9 @@ export type ClusterBuilderArgs =
   | (Omit<ClusterBuilderAllArgs, "serviceAccountRef" | "managedServiceAccount"> & Required<Pick<ClusterBuilderAllArgs, "serviceAccountRef">> & { managedServiceAccount?: never })
   | (Omit<ClusterBuilderAllArgs, "serviceAccountRef" | "managedServiceAccount"> & Required<Pick<ClusterBuilderAllArgs, "managedServiceAccount">> & { serviceAccountRef?: never });
 
-export class ClusterBuilder extends KpackResource {
+export class ClusterBuilder extends BuilderResource {
   /** Marks the kind, so a ClusterBuilder can be passed where an Image expects a builder (see sdk/refs.ts). */
   readonly kpackKind = "ClusterBuilder" as const;
-  declare readonly tag: pulumi.Output<string>;
-  /** Name of the ClusterStack. */
-  declare readonly stack: pulumi.Output<string>;
-  /** True once kpack reports Ready at the current generation: the builder image exists and Images can use it. */
-  declare readonly ready: pulumi.Output<boolean>;
-  /** True when kpack's last reconcile of the current spec succeeded (the UpToDate condition). */
-  declare readonly upToDate: pulumi.Output<boolean>;
-  /** The builder image, digest-pinned (status.latestImage). */
-  declare readonly latestImage: pulumi.Output<string | undefined>;
-  /** Buildpacks in the builder image (status.builderMetadata). */
-  declare readonly buildpacks: pulumi.Output<BuildpackInfo[] | undefined>;
-  /** The stack the builder image was built on (status.stack): stack id and digest-pinned run image. */
-  declare readonly resolvedStack: pulumi.Output<{ id?: string; runImage?: string } | undefined>;
-  declare readonly conditions: pulumi.Output<ConditionOutput[] | undefined>;
 
   constructor(name: string, args: ClusterBuilderArgs, opts?: pulumi.CustomResourceOptions) {
     const by: Referrer = { kind: "ClusterBuilder", logicalName: name };
