@@ -8,6 +8,7 @@ import { KpackEnv, startKpack } from "../env/kpackEnv";
 import { pulumiEnv, PulumiEnv } from "../env/pulumi";
 import { buildImage, filesDir } from "../env/imagetool";
 import { getManifest } from "../env/registry";
+import { loopbackImages, renderKpackManifest, toYaml } from "../env/kpackManifest";
 import { freePort } from "../env/processes";
 
 /**
@@ -89,7 +90,7 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
     await stack.destroy().catch(() => undefined);
   });
 
-  it("installs kpack from the first resource's hook, builds through the password-protected registry with managed credentials, and leaves kpack installed on destroy", async () => {
+  it("installs kpack from the first resource's hook (upgrading the older one hooks made), builds through the password-protected registry with managed credentials, and leaves kpack installed on destroy", async () => {
     const img = kp.images;
     const auth = kp.authRegistry.host;
     const creds = kp.authRegistry.auth!;
@@ -107,6 +108,18 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
       });
       return { latestImage: app.latestImage };
     };
+    // First an older kpack through a hook: the same release, labelled 0.17.1
+    // (one kpack version is built here; the upgrade logic reads only the label).
+    const older = toYaml(renderKpackManifest({ images: loopbackImages(kp.registry.host, img.lifecycleImage), version: "0.17.1" }));
+    const first = await pulumi.stack("install-older", "dev", async () => {
+      new kpack.ClusterStack("old", { ...stackArgs(), installKpack: { version: "0.17.1", manifestYaml: older } });
+      return {};
+    });
+    await first.up();
+    const before = await exists("v1", "Namespace", "kpack");
+    assert.equal(before?.metadata?.annotations?.["pulumi-kpack.io/kpack-version"], "0.17.1");
+    await first.destroy();
+
     // The default manifest location, pointed at the loopback copy.
     const stack = await pulumi.stack("install-hook", "dev", program, { PULUMI_KPACK_MANIFEST_URL: kp.manifestUrl! });
     try {
@@ -119,7 +132,8 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
       const ns = await exists("v1", "Namespace", "kpack");
       assert.equal(ns?.metadata?.annotations?.["pulumi-kpack.io/installed-by"], "hook");
       assert.equal(ns?.metadata?.annotations?.["pulumi-kpack.io/kpack-version"], "0.17.2");
-      assert.match(out, /installing kpack 0\.17\.2|kpack 0\.17\.2 installed/, "the install shows in pulumi up's output");
+      assert.match(out, /upgrading kpack 0\.17\.1 to 0\.17\.2/, "the hooks upgrade the older installation they made");
+      assert.match(out, /kpack 0\.17\.2 installed/, "the install shows in pulumi up's output");
 
       await stack.preview({ expectNoChanges: true });
       const again = await stack.up({ onOutput: (s) => (out += s) });
