@@ -9,6 +9,7 @@ import { clusterStack } from "./clusterstack";
 import { clusterStore } from "./clusterstore";
 import { image } from "./image";
 import { awaitImage } from "./builds/wait";
+import { ClusterAccess, setStackAccess } from "./kube/client";
 import { kpackInstallation } from "./kpackinstallation";
 import type { Props } from "./values";
 
@@ -29,17 +30,21 @@ export const kinds: Record<string, KindDefinition<CommonArgs>> = {
   Image: { ...image, await: awaitImage } as unknown as KindDefinition<CommonArgs>,
 };
 
-export type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
+export type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "delete";
 
 /** Resources with a lifecycle of their own rather than the engine's one-object one. */
-const handlers: Record<string, Record<Method, (...args: never[]) => unknown>> = {
+const handlers: Record<string, Record<Exclude<Method, "configure">, (...args: never[]) => unknown>> = {
   KpackInstallation: kpackInstallation,
 };
 
 export async function dispatch(kind: string, method: Method, args: unknown[]): Promise<unknown> {
+  if (method === "configure") {
+    setStackAccess(args[0] as ClusterAccess);
+    return;
+  }
   const handler = handlers[kind];
   if (handler) {
-    const f = handler[method] as ((...a: unknown[]) => unknown) | undefined;
+    const f = handler[method as Exclude<Method, "configure">] as ((...a: unknown[]) => unknown) | undefined;
     if (!f) throw new Error(`pulumi-kpack: unknown provider method "${String(method)}".`);
     return f(...args);
   }

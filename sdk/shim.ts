@@ -18,6 +18,11 @@ export class KpackDispatch implements pulumi.dynamic.ResourceProvider<PropertyBa
 
   // Each method requires inside its body: a module-level import would be
   // serialized by value (and drag the Kubernetes client along).
+  configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    // Stack config `kpack:kubeconfig` / `kpack:context`: cluster access that is never stored in state.
+    const access = { kubeconfig: req.config.get("kpack:kubeconfig"), context: req.config.get("kpack:context") };
+    return require("pulumi-kpack/provider").dispatch(this.kind, "configure", [access]);
+  }
   check(olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.CheckResult<PropertyBag>> {
     return require("pulumi-kpack/provider").dispatch(this.kind, "check", [olds, news]);
   }

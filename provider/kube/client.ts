@@ -5,7 +5,7 @@ import * as k8s from "@kubernetes/client-node";
  * process: never captured in the serialized provider.
  */
 export interface ClusterAccess {
-  /** Kubeconfig contents (YAML or JSON). Default: KUBECONFIG, then ~/.kube/config. */
+  /** Kubeconfig contents (YAML or JSON). Default: stack config kpack:kubeconfig, then KUBECONFIG, then ~/.kube/config. */
   kubeconfig?: string;
   /** Context within the kubeconfig. Default: its current-context. */
   context?: string;
@@ -22,7 +22,19 @@ export interface Kube {
 // are cached inside KubernetesObjectApi, so reuse matters for many resources.
 const clients = new Map<string, Kube>();
 
-export function kube(access: ClusterAccess): Kube {
+// Stack config kpack:kubeconfig / kpack:context, given to this provider process by configure().
+let stackAccess: ClusterAccess = {};
+
+export function setStackAccess(access: ClusterAccess): void {
+  stackAccess = { kubeconfig: access.kubeconfig || undefined, context: access.context || undefined };
+}
+
+/** A client for the cluster named by the resource's inputs, else the stack config, else KUBECONFIG / ~/.kube/config. */
+export function kube(given: ClusterAccess): Kube {
+  const access: ClusterAccess = {
+    kubeconfig: given.kubeconfig ?? stackAccess.kubeconfig,
+    context: given.context ?? (given.kubeconfig ? undefined : stackAccess.context),
+  };
   const key = `${access.context ?? ""}\u0000${access.kubeconfig ?? ""}\u0000${access.kubeconfig ? "" : process.env.KUBECONFIG ?? ""}`;
   const cached = clients.get(key);
   if (cached) return cached;
@@ -31,7 +43,7 @@ export function kube(access: ClusterAccess): Kube {
     if (access.kubeconfig) config.loadFromString(access.kubeconfig);
     else config.loadFromDefault();
   } catch (e) {
-    throw new Error(`Cannot read the kubeconfig${access.kubeconfig ? " given in the kubeconfig input" : " (KUBECONFIG or ~/.kube/config)"}: ${(e as Error).message}. Pass valid kubeconfig contents or set KUBECONFIG.`);
+    throw new Error(`Cannot read the kubeconfig${given.kubeconfig ? " given in the kubeconfig input" : access.kubeconfig ? " in stack config kpack:kubeconfig" : " (KUBECONFIG or ~/.kube/config)"}: ${(e as Error).message}. Pass valid kubeconfig contents or set KUBECONFIG.`);
   }
   if (access.context) {
     if (!config.getContextObject(access.context)) {

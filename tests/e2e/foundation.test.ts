@@ -90,9 +90,18 @@ describe("foundation: pulumi up/destroy through the dynamic provider", function 
       assert.ok(providerText.length > 0 && providerText.length < 4096, `__provider is ${providerText.length} bytes`);
       assert.doesNotMatch(JSON.stringify(state), /PRIVATE KEY|client-key-data/);
 
+      // Deleted out of band: refresh drops it from the state, and the next up makes it again.
+      await objects.delete({ apiVersion: "kpack.io/v1alpha2", kind: "ClusterStack", metadata: { name } });
+      await stack.refresh();
+      const afterRefresh = await stack.exportStack();
+      assert.ok(!(afterRefresh.deployment.resources as { type: string }[]).some((r) => r.type === "pulumi-nodejs:dynamic/kpack:ClusterStack"));
+      const recreated = await stack.up();
+      assert.equal(recreated.summary.resourceChanges?.create, 1);
+      assert.ok(await readStack(recreated.outputs.name.value as string));
+
       const destroy = await stack.destroy();
       assert.equal(destroy.summary.result, "succeeded");
-      assert.equal(await readStack(name), undefined, "destroy removed the ClusterStack");
+      assert.equal(await readStack(recreated.outputs.name.value as string), undefined, "destroy removed the ClusterStack");
     } finally {
       await stack.destroy().catch(() => undefined);
       await stack.workspace.removeStack("dev").catch(() => undefined);
@@ -124,6 +133,32 @@ describe("foundation: pulumi up/destroy through the dynamic provider", function 
       assert.ok(state.includes('"kubeconfig"'), "the kubeconfig input is in the checkpoint (encrypted)");
       assert.ok(!state.includes(key) && !state.includes("client-key-data"), "kubeconfig in plaintext in the checkpoint");
       assert.ok(!out.includes(key), "kubeconfig in plaintext in the CLI output");
+      await stack.destroy();
+      assert.equal(await readStack(name), undefined);
+    } finally {
+      await stack.destroy().catch(() => undefined);
+    }
+  });
+
+  it("reaches the cluster through stack config kpack:kubeconfig (a secret), never stored in state", async () => {
+    const program = async () => {
+      const s = new ClusterStack("from-config", {
+        stackId: "io.buildpacks.stacks.test",
+        buildImage: "127.0.0.1:5000/stacks/build:1",
+        runImage: "127.0.0.1:5000/stacks/run:1",
+        skipAwait: true,
+        installKpack: false,
+      });
+      return { name: s.name };
+    };
+    const stack = await env.pulumi.stack("foundation-config", "dev", program, { KUBECONFIG: "/nonexistent" });
+    await stack.setConfig("kpack:kubeconfig", { value: env.cluster.kubeconfig, secret: true });
+    try {
+      const up = await stack.up();
+      const name = up.outputs.name.value as string;
+      assert.ok(await readStack(name), "created through the stack config's cluster");
+      const key = /client-key-data":\s*"([^"]+)"/.exec(env.cluster.kubeconfig)![1].slice(0, 40);
+      assert.ok(!env.pulumi.rawState("foundation-config", "dev").includes(key));
       await stack.destroy();
       assert.equal(await readStack(name), undefined);
     } finally {
