@@ -3,7 +3,7 @@ import { InstalledObject, kpackInstallationInputs, KpackInstallationInputs } fro
 import { install, loadManifest, readInstalled, uninstall } from "./install";
 import { DEFAULT_KPACK_VERSION } from "./install/manifest";
 import { kube } from "./kube/client";
-import { describe, KubeObject, refOf } from "./kube/objects";
+import { KubeObject, refOf } from "./kube/objects";
 import { progressFor } from "./progress";
 import { compact, containsUnknown, deepEqual, Props, unknownAlong } from "./values";
 
@@ -48,16 +48,14 @@ async function apply(props: Props, previous?: InstalledObject[]): Promise<{ id: 
   const refs = refsOf(objects);
   // An upgrade can drop objects the old release had: remove those.
   const gone = (previous ?? []).filter((p) => !refs.some((n) => deepEqual(n, p)));
-  if (gone.length) await uninstallObjects(k, gone, args.timeoutSeconds ?? 300, progress, false);
+  if (gone.length) await uninstallObjects(k, gone, args.timeoutSeconds ?? 300, progress);
   progress.info(`${label}: kpack ${r.version} installed in namespace ${r.namespace} (${refs.length} objects)`);
   return { id: r.namespace, outs: compact({ ...props, installedVersion: r.version, namespace: r.namespace, objects: refs }) };
 }
 
-async function uninstallObjects(k: ReturnType<typeof kube>, refs: InstalledObject[], timeoutSeconds: number, progress: ReturnType<typeof progressFor>, waitNamespace = true): Promise<void> {
+/** Deletes installed objects by reference (reverse dependency order; waits for the namespace when it is among them). */
+async function uninstallObjects(k: ReturnType<typeof kube>, refs: InstalledObject[], timeoutSeconds: number, progress: ReturnType<typeof progressFor>): Promise<void> {
   const objects = refs.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace: r.namespace } })) as KubeObject[];
-  if (!waitNamespace) {
-    for (const o of objects) progress.status(`removing ${describe(refOf(o))}, which the new release no longer has`);
-  }
   await uninstall(k, objects, timeoutSeconds, progress);
 }
 

@@ -45,7 +45,10 @@ export async function readInstalled(k: Kube, namespace = KPACK_NAMESPACE): Promi
 
 /** Release YAML from the source given, else PULUMI_KPACK_MANIFEST_URL, else the official release of `version`. */
 export async function loadManifest(src: ManifestSource, version: string): Promise<{ objects: KubeObject[]; source: string }> {
-  const url = src.manifestUrl ?? (src.manifestFile || src.manifestYaml !== undefined ? undefined : process.env.PULUMI_KPACK_MANIFEST_URL?.replace("{version}", version) ?? releaseUrl(version));
+  // Only with neither a file nor inline YAML does a URL apply: the one given, the environment's, or the official release.
+  const url = src.manifestFile !== undefined || src.manifestYaml !== undefined
+    ? undefined
+    : src.manifestUrl ?? process.env.PULUMI_KPACK_MANIFEST_URL?.replace("{version}", version) ?? releaseUrl(version);
   const source = url ?? describeSource(src, version);
   let yaml: string;
   if (src.manifestYaml !== undefined) yaml = src.manifestYaml;
