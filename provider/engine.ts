@@ -179,6 +179,8 @@ export interface AwaitContext<A extends CommonArgs> {
   deadline: number;
   label: string;
   progress: Progress;
+  /** The previous inputs, on update. */
+  previous?: A;
 }
 
 /** The default wait: the kind's readiness over a watch of the object. */
@@ -296,6 +298,7 @@ async function applyAndAwait<A extends CommonArgs>(def: KindDefinition<A>, props
     deadline: Date.now() + (args.timeoutSeconds ?? def.defaultTimeoutSeconds) * 1000,
     label: lbl,
     progress,
+    previous: olds ? argsFromState(def, olds) : undefined,
   };
   try {
     const live = def.await ? await def.await(ctx) : await awaitReadiness(def, ctx);

@@ -64,10 +64,18 @@ export function authHint(image: KubeObject, failure: string): string {
 }
 
 /** The Build the wait for generation G depends on: latestBuildRef, when that build was made for G. */
-export function buildToWatch(image: KubeObject, generation: number): string | undefined {
+export function buildToWatch(image: KubeObject, generation: number, minBuild = 0): string | undefined {
   const s = imageStatus(image);
   if ((s.observedGeneration ?? 0) !== generation || s.latestBuildImageGeneration !== generation) return undefined;
+  if ((s.buildCounter ?? 0) < minBuild) return undefined;
   return s.latestBuildRef || undefined;
+}
+
+/** The Image's newest Build (highest build number; creation time breaks ties), as kp image trigger picks it. */
+export function newestBuild(builds: readonly KubeObject[]): KubeObject | undefined {
+  const num = (b: KubeObject) => Number(b.metadata?.labels?.["image.kpack.io/buildNumber"] ?? 0);
+  const time = (b: KubeObject) => new Date(b.metadata?.creationTimestamp ?? 0).getTime();
+  return [...builds].sort((a, b) => num(b) - num(a) || time(b) - time(a))[0];
 }
 
 /** One line on where a Build stands, for progress in `pulumi up`. */
@@ -111,9 +119,13 @@ function fromBuild(image: KubeObject, build: KubeObject, ref: string): ImageWait
  * buildToWatch); without it the Image's own Ready condition stands in for it,
  * which kpack updates when the Build finishes.
  */
-export function imageWait(image: KubeObject, build: KubeObject | undefined, generation: number): ImageWait {
+export function imageWait(image: KubeObject, build: KubeObject | undefined, generation: number, minBuild = 0): ImageWait {
   const s = imageStatus(image);
   const observed = s.observedGeneration ?? 0;
+  // After a triggered rebuild (triggerBuild), only build #minBuild or later decides.
+  if ((s.buildCounter ?? 0) < minBuild && observed <= generation) {
+    return { state: "pending", message: `waiting for kpack to start build #${minBuild} (triggered)` };
+  }
   if (observed > generation) {
     return {
       state: "failed",

@@ -208,6 +208,12 @@ const imageShape = {
   build: buildSchema.optional(),
   /** Path of project.toml in the source. Default: project.toml at the source root. */
   projectDescriptorPath: z.string().min(1, "must not be empty").optional(),
+  /**
+   * Change this value to make kpack build again with the same spec, as `kp image trigger` does, except
+   * that `pulumi up` waits for the build: after fixing credentials, or to rebuild at once. kpack starts
+   * no build for a changed ServiceAccount, builder name or cache (kpack #1198). The first value starts nothing.
+   */
+  triggerBuild: z.string().min(1, "must not be empty").optional(),
   /** Process type the image starts by default, e.g. `web`. */
   defaultProcess: z.string().min(1, "must not be empty").optional(),
   /** Cosign signing annotations (spec.cosign.annotations). */

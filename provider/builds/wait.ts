@@ -1,7 +1,8 @@
 import type { ImageInputs } from "../../sdk/image";
 import type { AwaitContext } from "../engine";
-import { get, KubeObject, waitUntil } from "../kube/objects";
-import { buildProgress, buildToWatch, imageWait } from "../image";
+import { apiMessage, FIELD_MANAGER, get, KubeObject, waitUntil } from "../kube/objects";
+import * as k8s from "@kubernetes/client-node";
+import { buildProgress, buildToWatch, imageWait, newestBuild } from "../image";
 
 /**
  * Image create/update wait, as `kp image … --wait` does it: watch the Image
@@ -12,6 +13,7 @@ import { buildProgress, buildToWatch, imageWait } from "../image";
  */
 export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeObject> {
   const G = ctx.generation;
+  const minBuild = await triggerIfAsked(ctx);
   let build: KubeObject | undefined;
   let lastImage: KubeObject | undefined;
   let failure: string | undefined;
@@ -21,12 +23,12 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
     const img = await waitUntil(ctx.kube, ctx.ref, (o) => {
       if (!o) return true;
       lastImage = o;
-      const wanted = buildToWatch(o, G);
+      const wanted = buildToWatch(o, G, minBuild);
       if (wanted && wanted !== build?.metadata?.name) {
         needBuild = wanted;
         return true;
       }
-      const r = imageWait(o, build, G);
+      const r = imageWait(o, build, G, minBuild);
       if (r.state === "pending") ctx.progress.status(r.message);
       if (r.state === "failed") failure = r.message;
       return r.state !== "pending";
@@ -63,8 +65,39 @@ function succeeded(b: KubeObject): string | undefined {
 
 function timeoutError(e: Error, ctx: AwaitContext<ImageInputs>, image: KubeObject | undefined, build: KubeObject | undefined): Error {
   if (!/timed out/.test(e.message)) return e;
-  const state = image ? imageWait(image, build, ctx.generation) : undefined;
+  const state = image ? imageWait(image, build, ctx.generation, 0) : undefined;
   const last = state && state.state === "pending" ? ` Last state: ${state.message}.` : "";
   const b = build?.status ? ` ${buildProgress(build)}.` : "";
   return new Error(`${ctx.label}: timed out after ${Math.round(((ctx.args.timeoutSeconds ?? 1800) * 1000) / 1000)}s waiting for its build.${last}${b} Raise timeoutSeconds, or set skipAwait to not wait.`);
+}
+
+/**
+ * When triggerBuild changed on an update, asks kpack for one more build the
+ * way `kp image trigger` does: the annotation image.kpack.io/additionalBuildNeeded
+ * on the Image's newest Build (never on the Image, whose annotations every
+ * Build copies), by merge patch. Returns the build number to wait for (0: none).
+ */
+export async function triggerIfAsked(ctx: AwaitContext<ImageInputs>): Promise<number> {
+  const was = ctx.previous?.triggerBuild;
+  const now = ctx.args.triggerBuild;
+  if (!ctx.previous || now === undefined || now === was) return 0;
+  const builds = await listBuilds(ctx.kube, ctx.ref.namespace!, ctx.ref.name);
+  const newest = newestBuild(builds);
+  if (!newest) return 0; // no build yet: the first one is on its way anyway
+  const n = Number(newest.metadata?.labels?.["image.kpack.io/buildNumber"] ?? 0);
+  await ctx.kube.objects.patch(
+    { apiVersion: "kpack.io/v1alpha2", kind: "Build", metadata: { name: newest.metadata!.name!, namespace: ctx.ref.namespace, annotations: { [ADDITIONAL_BUILD_NEEDED]: now } } },
+    undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch,
+  ).catch((e: unknown) => {
+    throw new Error(`${ctx.label}: triggering a build on Build ${newest.metadata?.name} failed: ${apiMessage(e)}.`);
+  });
+  ctx.progress.info(`${ctx.label}: triggerBuild changed; asked kpack for build #${n + 1}`);
+  return n + 1;
+}
+
+const ADDITIONAL_BUILD_NEEDED = "image.kpack.io/additionalBuildNeeded";
+
+async function listBuilds(k: AwaitContext<ImageInputs>["kube"], namespace: string, image: string): Promise<KubeObject[]> {
+  const list = await k.objects.list("kpack.io/v1alpha2", "Build", namespace, undefined, undefined, undefined, undefined, `image.kpack.io/image=${image}`);
+  return list.items as KubeObject[];
 }

@@ -1,0 +1,73 @@
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import * as kpack from "../../sdk";
+import { testEnv, TestEnv } from "../env/fixtures";
+import type { KpackEnv } from "../env/kpackEnv";
+import { buildImage, filesDir } from "../env/imagetool";
+import { getManifest } from "../env/registry";
+
+/**
+ * kpack starts no build when only an Image's ServiceAccount changes, so a
+ * build that failed for lack of credentials stays failed after they are
+ * added. triggerBuild asks for one more build and `pulumi up` waits for it.
+ */
+describe("Image.triggerBuild", function () {
+  let env: TestEnv;
+  let kp: KpackEnv;
+  let ns: string;
+  let sourceUrl: string;
+
+  before(async () => {
+    env = await testEnv();
+    kp = await env.kpack();
+    ns = await env.namespace("e2e-trigger");
+    const src = filesDir(path.join(env.cluster.workDir, "kpack"), "trigger-source", { "index.html": "<h1>trigger</h1>\n" });
+    const pushed = await buildImage({ layers: [{ dir: src }], tags: [`${kp.registry.host}/pulumi-kpack/trigger-source:1`] });
+    const manifest = JSON.parse((await getManifest(pushed.ref)).body ?? "{}") as { layers: Array<{ digest: string }> };
+    sourceUrl = `${kp.registry.url}/v2/pulumi-kpack/trigger-source/blobs/${manifest.layers[0].digest}`;
+  });
+
+  it("rebuilds after credentials are fixed, and pulumi up waits for that build", async () => {
+    const reg = kp.registry.host;
+    const auth = kp.authRegistry.host;
+    const creds = kp.authRegistry.auth!;
+    const img = kp.images;
+    const settings = { withCredentials: false, trigger: undefined as string | undefined };
+    const program = async () => {
+      const stack = new kpack.ClusterStack("stack", { stackId: img.stackId, buildImage: img.buildImage, runImage: img.runImage });
+      const store = new kpack.ClusterStore("store", { sources: [{ image: img.buildpacks[0].image }] });
+      const builder = new kpack.Builder("builder", { namespace: ns, tag: `${reg}/${ns}/builder`, stack, store, order: [{ group: [{ id: img.buildpacks[0].id }] }] });
+      const app = new kpack.Image("app", {
+        namespace: ns,
+        tag: `${auth}/${ns}/app`,
+        builder,
+        source: { blob: { url: sourceUrl } },
+        managedServiceAccount: settings.withCredentials ? { registryCredentials: [{ registry: auth, username: creds.username, password: creds.password }] } : {},
+        triggerBuild: settings.trigger,
+      });
+      return { latestImage: app.latestImage, buildCounter: app.buildCounter };
+    };
+    const stack = await env.pulumi.stack("trigger", "dev", program);
+    try {
+      let message = "";
+      await stack.up().catch((e: Error) => (message = e.message));
+      assert.match(message, /Build app-[0-9a-f]{7}-build-1 failed: .*(401|UNAUTHORIZED|unauthorized)/);
+
+      // Credentials alone: kpack builds nothing new, so the Image stays failed.
+      settings.withCredentials = true;
+      await stack.up().catch((e: Error) => (message = e.message));
+      assert.match(message, /build-1 failed/, "without a trigger the old failure stands");
+
+      settings.trigger = "credentials-fixed";
+      const up = await stack.up();
+      assert.equal(up.outputs.buildCounter.value, 2);
+      const served = await getManifest(`${auth}/${ns}/app:latest`, creds);
+      assert.equal(up.outputs.latestImage.value, `${auth}/${ns}/app@${served.digest}`);
+
+      // The same trigger again is no change.
+      await stack.preview({ expectNoChanges: true });
+    } finally {
+      await stack.destroy().catch(() => undefined);
+    }
+  });
+});
