@@ -188,7 +188,16 @@ export function ensureKpack(k: Kube, opts: InstallOptions | false | undefined, p
   if (!p) {
     p = (async () => {
       const wanted = opts?.version ?? DEFAULT_KPACK_VERSION;
-      const decision = hookDecision(await readInstalled(k), wanted);
+      let installed: Installed;
+      try {
+        installed = await readInstalled(k);
+      } catch (e) {
+        // A user who may not read cluster-scoped objects cannot install kpack either: assume it is there.
+        if (httpStatus(e) !== 403) throw e;
+        progress.warn(`cannot check whether kpack is installed (${(e as Error).message}); assuming it is. Set installKpack: false to skip this check`);
+        return;
+      }
+      const decision = hookDecision(installed, wanted);
       if (decision.action === "leave") progress.warn(decision.warning);
       if (decision.action !== "install" && decision.action !== "upgrade") return;
       progress.info(decision.reason);

@@ -55,7 +55,8 @@ export async function get(k: Kube, ref: ObjectRef): Promise<KubeObject | undefin
     return await k.objects.read<KubeObject>(header(ref));
   } catch (e) {
     if (httpStatus(e) === 404) return undefined;
-    throw new Error(`${describe(ref)}: reading it from ${k.server} failed: ${apiMessage(e)}.`);
+    // Keep the HTTP status on the error: callers tell "forbidden" from other failures.
+    throw Object.assign(new Error(`${describe(ref)}: reading it from ${k.server} failed: ${apiMessage(e)}.`), { code: httpStatus(e) });
   }
 }
 

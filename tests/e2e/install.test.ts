@@ -153,6 +153,29 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
     }
   });
 
+  it("warns instead of failing when the user may not read what the install check reads", async () => {
+    // kpack is installed by now (previous test). This user may manage kpack objects and nothing else.
+    const rbac = k8s.KubernetesObjectApi.makeApiClient(kc);
+    await rbac.create({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "kpack-only" },
+      rules: [{ apiGroups: ["kpack.io"], resources: ["*"], verbs: ["*"] }] } as k8s.KubernetesObject);
+    await rbac.create({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "kpack-only" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "kpack-only" },
+      subjects: [{ kind: "User", name: "kpack-only", apiGroup: "rbac.authorization.k8s.io" }] } as k8s.KubernetesObject);
+    const kubeconfig = cluster.userKubeconfig("kpack-only", []);
+    const stack = await pulumi.stack("install-unreadable", "dev", async () => {
+      const s = new kpack.ClusterStack("stack", { ...stackArgs(), kubeconfig });
+      return { ready: s.ready };
+    });
+    try {
+      let out = "";
+      const up = await stack.up({ onOutput: (s) => (out += s) });
+      assert.equal(up.outputs.ready.value, true);
+      assert.match(out, /cannot check whether kpack is installed .*forbidden.*assuming it is/i);
+    } finally {
+      await stack.destroy().catch(() => undefined);
+    }
+  });
+
   it("lets a KpackInstallation take the installation over, and uninstalls kpack when it is destroyed", async () => {
     const stack = await pulumi.stack("install-explicit", "dev", async () => {
       const inst = new kpack.KpackInstallation("kpack", { version: "0.17.2", manifestUrl: kp.manifestUrl! });
