@@ -129,6 +129,8 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
 
     const kubeconfigPath = path.join(workDir, "controller.kubeconfig");
     fs.writeFileSync(kubeconfigPath, cluster.userKubeconfig(CONTROLLER_USER, CONTROLLER_GROUPS), { mode: 0o600 });
+    const controllerTmp = path.join(workDir, "controller-tmp");
+    fs.mkdirSync(controllerTmp, { recursive: true });
     const home = path.join(workDir, "controller-home");
     fs.mkdirSync(path.join(home, ".docker"), { recursive: true });
     fs.writeFileSync(path.join(home, ".docker", "config.json"), "{}");
@@ -136,6 +138,8 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       PATH: process.env.PATH,
       // No credentials of the user's own may reach the controller's keychains.
       HOME: home,
+      // The controller writes builder-image layers as temp files and keeps them: keep them in the env's scratch dir.
+      TMPDIR: controllerTmp,
       DOCKER_CONFIG: path.join(home, ".docker"),
       ...controllerEnv(manifest),
       // knative serves profiling on ":<PROFILING_PORT>" whatever we do; a free
