@@ -78,13 +78,15 @@ export function autoName(logicalName: string, maxLength: number): string {
   return `${base}-${suffix}`;
 }
 
-function strip(p: Props | undefined): Props {
+/** Inputs or outputs without the serialized provider and undefined members. */
+export function strip(p: Props | undefined): Props {
   const out: Props = {};
   for (const [k, v] of Object.entries(p ?? {})) if (k !== "__provider" && v !== undefined) out[k] = v;
   return out;
 }
 
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
+/** A zod issue path as users write it: `source.blob.url`, `order[0].group`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`)).join("") || "(args)";
 }
 
@@ -177,6 +179,8 @@ export interface AwaitContext<A extends CommonArgs> {
   /** metadata.generation of the object as the apply left it. */
   generation: number;
   deadline: number;
+  /** The whole wait budget (timeoutSeconds or the kind's default), for messages. */
+  budgetMs: number;
   label: string;
   progress: Progress;
   /** The previous inputs, on update. */
@@ -280,25 +284,27 @@ async function applyAndAwait<A extends CommonArgs>(def: KindDefinition<A>, props
   const companions = companionsOf(def, args, owner);
   await applyCompanions(k, companions, owner, lbl);
   const applied = await apply(k, obj);
+  const oldArgs = olds ? argsFromState(def, olds) : undefined;
   if (olds) {
     // After the object moved off them, and before the wait (a failed wait would forget the old args).
-    const oldArgs = argsFromState(def, olds);
     const keep = new Set(companions.map(refKey));
     const stale = oldArgs ? companionsOf(def, oldArgs, owner).filter((o) => !keep.has(refKey(o))) : [];
-    await releaseCompanions(k, stale, owner, lbl, def.defaultTimeoutSeconds * 1000);
+    await releaseCompanions(k, stale, owner, lbl, (args.timeoutSeconds ?? def.defaultTimeoutSeconds) * 1000);
   }
   // The engine's Struct encoding rejects undefined members: drop them.
   const outs = (o: KubeObject) => compact({ ...props, namespace: ref.namespace ?? props.namespace, ...def.outputs(o) });
   if (args.skipAwait) return { id, outs: outs(applied) };
+  const budgetMs = (args.timeoutSeconds ?? def.defaultTimeoutSeconds) * 1000;
   const ctx: AwaitContext<A> = {
     kube: k,
     ref,
     args,
     generation: applied.metadata?.generation ?? 0,
-    deadline: Date.now() + (args.timeoutSeconds ?? def.defaultTimeoutSeconds) * 1000,
+    deadline: Date.now() + budgetMs,
+    budgetMs,
     label: lbl,
     progress,
-    previous: olds ? argsFromState(def, olds) : undefined,
+    previous: oldArgs,
   };
   try {
     const live = def.await ? await def.await(ctx) : await awaitReadiness(def, ctx);

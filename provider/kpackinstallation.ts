@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { InstalledObject, kpackInstallationInputs, KpackInstallationInputs } from "../sdk/kpackInstallation";
+import { formatPath, strip } from "./engine";
 import { install, loadManifest, readInstalled, uninstall } from "./install";
 import { DEFAULT_KPACK_VERSION } from "./install/manifest";
 import { kube } from "./kube/client";
@@ -15,17 +16,11 @@ import { compact, containsUnknown, deepEqual, Props, unknownAlong } from "./valu
  */
 const INPUT_KEYS = ["version", "manifestUrl", "manifestFile", "manifestYaml", "skipAwait", "timeoutSeconds", "kubeconfig", "context", "providerVersion"];
 
-function strip(p: Props | undefined): Props {
-  const out: Props = {};
-  for (const [k, v] of Object.entries(p ?? {})) if (k !== "__provider" && v !== undefined) out[k] = v;
-  return out;
-}
-
 function parse(props: Props): KpackInstallationInputs {
   const r = kpackInstallationInputs.safeParse(strip(props));
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new Error(`KpackInstallation ${String(props.logicalName)}: ${i.path.join(".") || "(args)"}: ${i.message}.`);
+    throw new Error(`KpackInstallation ${String(props.logicalName)}: ${formatPath(i.path)}: ${i.message}.`);
   }
   return r.data;
 }
@@ -65,7 +60,7 @@ export const kpackInstallation = {
     const r = kpackInstallationInputs.safeParse(inputs);
     const failures = r.success ? [] : r.error.issues.filter((i) => !unknownAlong(inputs, i.path)).map((i) => ({
       property: String(i.path[0] ?? ""),
-      reason: `KpackInstallation ${String(inputs.logicalName)}: ${i.path.join(".") || "(args)"}: ${i.message}.`,
+      reason: `KpackInstallation ${String(inputs.logicalName)}: ${formatPath(i.path)}: ${i.message}.`,
     }));
     return { inputs, failures };
   },

@@ -54,6 +54,13 @@ export const serviceAccountRef = z
   })
   .strict();
 
+/** At most one of manifestUrl, manifestFile, manifestYaml: shared by installKpack and KpackInstallation. */
+export const oneManifestSource = {
+  check: (o: { manifestUrl?: string; manifestFile?: string; manifestYaml?: string }) =>
+    [o.manifestUrl, o.manifestFile, o.manifestYaml].filter((x) => x !== undefined).length <= 1,
+  issue: { message: "give at most one of manifestUrl, manifestFile and manifestYaml" },
+};
+
 /**
  * Where kpack itself comes from when a resource finds it missing (see
  * provider/install). At most one of manifestUrl, manifestFile, manifestYaml.
@@ -74,9 +81,7 @@ export const kpackInstallOptions = z
     timeoutSeconds: z.number().int().positive().optional(),
   })
   .strict()
-  .refine((o) => [o.manifestUrl, o.manifestFile, o.manifestYaml].filter((x) => x !== undefined).length <= 1, {
-    message: "give at most one of manifestUrl, manifestFile and manifestYaml",
-  });
+  .refine(oneManifestSource.check, oneManifestSource.issue);
 
 /** Inputs every kpack resource takes besides its spec. */
 export const commonInputs = {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ArgsOf, internalInputs, kpackInstallOptions } from "./common";
+import { ArgsOf, internalInputs, kpackInstallOptions, oneManifestSource } from "./common";
 import { KpackResource } from "./resource";
 
 /**
@@ -19,9 +19,7 @@ export const kpackInstallationSchema = z
     context: z.string().optional(),
   })
   .strict()
-  .refine((o) => [o.manifestUrl, o.manifestFile, o.manifestYaml].filter((x) => x !== undefined).length <= 1, {
-    message: "give at most one of manifestUrl, manifestFile and manifestYaml",
-  });
+  .refine(oneManifestSource.check, oneManifestSource.issue);
 
 export const kpackInstallationInputs = z
   .object({
@@ -30,7 +28,8 @@ export const kpackInstallationInputs = z
     context: z.string().optional(),
     ...internalInputs,
   })
-  .strict();
+  .strict()
+  .refine(oneManifestSource.check, oneManifestSource.issue);
 export type KpackInstallationInputs = z.infer<typeof kpackInstallationInputs>;
 
 export type KpackInstallationArgs = ArgsOf<typeof kpackInstallationSchema>;

@@ -2,6 +2,7 @@ import type { ImageInputs } from "../../sdk/image";
 import type { AwaitContext } from "../engine";
 import { apiMessage, FIELD_MANAGER, get, KubeObject, waitUntil } from "../kube/objects";
 import * as k8s from "@kubernetes/client-node";
+import { condition } from "../conditions";
 import { buildProgress, buildToWatch, imageWait, newestBuild } from "../image";
 
 /**
@@ -33,7 +34,7 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
       if (r.state === "failed") failure = r.message;
       return r.state !== "pending";
     }, Math.max(remaining, 1), "for the Image to be built").catch((e: Error) => {
-      throw timeoutError(e, ctx, lastImage, build);
+      throw timeoutError(e, ctx, minBuild, lastImage, build);
     });
     if (!img) throw new Error(`${ctx.label}: it was deleted while waiting for its build.`);
     if (failure !== undefined) throw new Error(`${ctx.label}: ${failure}.`);
@@ -49,26 +50,21 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
     ctx.progress.info(`${ctx.label}: ${buildProgress(build)}`);
     build = await waitUntil(ctx.kube, ref, (b) => {
       if (b) ctx.progress.status(buildProgress(b));
-      const done = !b || ["True", "False"].includes(succeeded(b) ?? "");
+      const done = !b || ["True", "False"].includes(condition(b, "Succeeded")?.status ?? "");
       return done;
     }, Math.max(ctx.deadline - Date.now(), 1), `for Build ${needBuild} to finish`).catch((e: Error) => {
-      throw timeoutError(e, ctx, lastImage, build);
+      throw timeoutError(e, ctx, minBuild, lastImage, build);
     }) ?? { apiVersion: ref.apiVersion, kind: "Build", metadata: { name: needBuild } };
     ctx.progress.info(`${ctx.label}: ${buildProgress(build)}`);
   }
 }
 
-function succeeded(b: KubeObject): string | undefined {
-  const conditions = (b.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions;
-  return conditions?.find((c) => c.type === "Succeeded")?.status;
-}
-
-function timeoutError(e: Error, ctx: AwaitContext<ImageInputs>, image: KubeObject | undefined, build: KubeObject | undefined): Error {
+function timeoutError(e: Error, ctx: AwaitContext<ImageInputs>, minBuild: number, image: KubeObject | undefined, build: KubeObject | undefined): Error {
   if (!/timed out/.test(e.message)) return e;
-  const state = image ? imageWait(image, build, ctx.generation, 0) : undefined;
+  const state = image ? imageWait(image, build, ctx.generation, minBuild) : undefined;
   const last = state && state.state === "pending" ? ` Last state: ${state.message}.` : "";
   const b = build?.status ? ` ${buildProgress(build)}.` : "";
-  return new Error(`${ctx.label}: timed out after ${Math.round(((ctx.args.timeoutSeconds ?? 1800) * 1000) / 1000)}s waiting for its build.${last}${b} Raise timeoutSeconds, or set skipAwait to not wait.`);
+  return new Error(`${ctx.label}: timed out after ${Math.round(ctx.budgetMs / 1000)}s waiting for its build.${last}${b} Raise timeoutSeconds, or set skipAwait to not wait.`);
 }
 
 /**

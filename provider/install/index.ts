@@ -43,13 +43,18 @@ export async function readInstalled(k: Kube, namespace = KPACK_NAMESPACE): Promi
   };
 }
 
+/** A URL for messages: without any user:password part. */
+function shown(url: string): string {
+  return url.replace(/^([a-z]+:\/\/)[^/@]*@/i, "$1");
+}
+
 /** Release YAML from the source given, else PULUMI_KPACK_MANIFEST_URL, else the official release of `version`. */
 export async function loadManifest(src: ManifestSource, version: string): Promise<{ objects: KubeObject[]; source: string }> {
   // Only with neither a file nor inline YAML does a URL apply: the one given, the environment's, or the official release.
   const url = src.manifestFile !== undefined || src.manifestYaml !== undefined
     ? undefined
     : src.manifestUrl ?? process.env.PULUMI_KPACK_MANIFEST_URL?.replace("{version}", version) ?? releaseUrl(version);
-  const source = url ?? describeSource(src, version);
+  const source = url ? shown(url) : describeSource(src, version);
   let yaml: string;
   if (src.manifestYaml !== undefined) yaml = src.manifestYaml;
   else if (src.manifestFile !== undefined || url?.startsWith("file://")) {
@@ -65,9 +70,9 @@ export async function loadManifest(src: ManifestSource, version: string): Promis
       res = await fetch(url!, { signal: AbortSignal.timeout(60_000), redirect: "follow" });
     } catch (e) {
       const cause = (e as { cause?: { message?: string } }).cause?.message ?? (e as Error).message;
-      throw new Error(`Cannot fetch the kpack manifest from ${url}: ${cause}. Check the URL and the network, or pass the release YAML with installKpack.manifestFile or manifestYaml.`);
+      throw new Error(`Cannot fetch the kpack manifest from ${source}: ${cause}. Check the URL and the network, or pass the release YAML with installKpack.manifestFile or manifestYaml.`);
     }
-    if (!res.ok) throw new Error(`Fetching the kpack manifest from ${url} answered HTTP ${res.status}. Check installKpack.version or manifestUrl.`);
+    if (!res.ok) throw new Error(`Fetching the kpack manifest from ${source} answered HTTP ${res.status}. Check installKpack.version or manifestUrl.`);
     yaml = await res.text();
   }
   return { objects: parseManifest(yaml, source), source };
@@ -147,11 +152,12 @@ export async function install(k: Kube, objects: KubeObject[], installer: Install
     timeoutMs: Math.max(deadline - Date.now(), 1),
     onApplied: (o) => progress.status(`installing kpack ${version}: applied ${++n}/${objects.length} (${describe(refOf(o))})`),
   });
-  const ns = k8s.KubernetesObjectApi.makeApiClient(k.config);
-  await ns.patch(
+  await k.objects.patch(
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, annotations: { [INSTALLED_BY]: installer, [INSTALLED_VERSION]: version } } },
     undefined, undefined, `pulumi-kpack-${installer}`, true, k8s.PatchStrategy.ServerSideApply,
-  );
+  ).catch((e: unknown) => {
+    throw new Error(`Recording the installation on Namespace ${namespace} failed: ${apiMessage(e)}.`);
+  });
   if (!opts.skipAwait) await awaitController(k, objects, deadline, progress);
   return { version, namespace };
 }
@@ -174,8 +180,8 @@ export async function uninstall(k: Kube, objects: KubeObject[], timeoutSeconds: 
   }
 }
 
-// One check per cluster per provider process, shared by every resource that starts at once.
-const ensured = new WeakMap<Kube, Promise<void>>();
+// One check per cluster and wanted installation per provider process, shared by every resource that starts at once.
+const ensured = new WeakMap<Kube, Map<string, Promise<void>>>();
 
 /**
  * The hook every resource runs before applying its object: install kpack when
@@ -184,7 +190,10 @@ const ensured = new WeakMap<Kube, Promise<void>>();
  */
 export function ensureKpack(k: Kube, opts: InstallOptions | false | undefined, progress: Progress): Promise<void> {
   if (opts === false) return Promise.resolve();
-  let p = ensured.get(k);
+  const perCluster = ensured.get(k) ?? new Map<string, Promise<void>>();
+  ensured.set(k, perCluster);
+  const key = JSON.stringify([opts?.version ?? DEFAULT_KPACK_VERSION, opts?.manifestUrl, opts?.manifestFile, opts?.manifestYaml]);
+  let p = perCluster.get(key);
   if (!p) {
     p = (async () => {
       const wanted = opts?.version ?? DEFAULT_KPACK_VERSION;
@@ -205,9 +214,9 @@ export function ensureKpack(k: Kube, opts: InstallOptions | false | undefined, p
       const r = await install(k, objects, "hook", opts ?? {}, progress);
       progress.info(`kpack ${r.version} installed in namespace ${r.namespace}`);
     })();
-    ensured.set(k, p);
+    perCluster.set(key, p);
     // A failed check is not remembered: the next resource tries again.
-    p.catch(() => ensured.delete(k));
+    p.catch(() => perCluster.delete(key));
   }
   return p;
 }

@@ -43,7 +43,8 @@ export function kube(given: ClusterAccess): Kube {
     if (access.kubeconfig) config.loadFromString(access.kubeconfig);
     else config.loadFromDefault();
   } catch (e) {
-    throw new Error(`Cannot read the kubeconfig${given.kubeconfig ? " given in the kubeconfig input" : access.kubeconfig ? " in stack config kpack:kubeconfig" : " (KUBECONFIG or ~/.kube/config)"}: ${(e as Error).message}. Pass valid kubeconfig contents or set KUBECONFIG.`);
+    // First line only: the YAML parser quotes the lines around the fault, which may hold keys or tokens.
+    throw new Error(`Cannot read the kubeconfig${given.kubeconfig ? " given in the kubeconfig input" : access.kubeconfig ? " in stack config kpack:kubeconfig" : " (KUBECONFIG or ~/.kube/config)"}: ${(e as Error).message.split("\n")[0]}. Pass valid kubeconfig contents or set KUBECONFIG.`);
   }
   if (access.context) {
     if (!config.getContextObject(access.context)) {

@@ -119,30 +119,33 @@ export async function waitForCollection(
   done: (items: ReadonlyMap<string, KubeObject>) => boolean,
   timeoutMs: number,
   signal?: AbortSignal,
-): Promise<"done" | "timeout"> {
+): Promise<{ result: "done" | "timeout"; watchError?: string }> {
   const path = await collectionPath(k, { ...ref, name: "" });
   const watch = new k8s.Watch(k.config);
   const deadline = Date.now() + timeoutMs;
+  let watchError: string | undefined;
   const key = (o: KubeObject) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
   for (;;) {
     const listedAt = Date.now();
     const list = await k.objects.list(ref.apiVersion, ref.kind, ref.namespace, undefined, undefined, undefined, ref.fieldSelector, ref.labelSelector);
     const items = new Map<string, KubeObject>(list.items.map((o) => [key(o as KubeObject), o as KubeObject]));
-    if (done(items)) return "done";
+    if (done(items)) return { result: "done" };
     const remaining = deadline - Date.now();
-    if (remaining <= 0 || signal?.aborted) return "timeout";
+    if (remaining <= 0 || signal?.aborted) return { result: "timeout", watchError };
     const result = await new Promise<"done" | "closed" | "timeout">((resolve) => {
       let controller: AbortController | undefined;
       let settled = false;
+      const onAbort = () => finish("timeout");
       const finish = (r: "done" | "closed" | "timeout") => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         controller?.abort();
         resolve(r);
       };
       const timer = setTimeout(() => finish("timeout"), remaining);
-      signal?.addEventListener("abort", () => finish("timeout"), { once: true });
+      signal?.addEventListener("abort", onAbort, { once: true });
       watch
         .watch(
           path,
@@ -153,14 +156,21 @@ export async function waitForCollection(
             else items.set(key(obj), obj);
             if (done(items)) finish("done");
           },
-          () => finish("closed"),
+          (err: unknown) => {
+            // Kept for the timeout message: a watch refused again and again (403) explains a wait that never ends.
+            if (err && !settled) watchError = apiMessage(err);
+            finish("closed");
+          },
         )
         .then((c) => {
           controller = c;
           if (settled) c.abort();
-        }, () => finish("closed"));
+        }, (err: unknown) => {
+          watchError = apiMessage(err);
+          finish("closed");
+        });
     });
-    if (result !== "closed") return result;
+    if (result !== "closed") return { result, watchError };
     // A watch the server refuses at once would otherwise spin: pace the re-lists.
     const sinceList = Date.now() - listedAt;
     if (sinceList < 1000) await new Promise((r) => setTimeout(r, 1000 - sinceList));
@@ -185,6 +195,7 @@ export async function waitUntil(
     last = items.values().next().value;
     return done(last);
   }, timeoutMs, signal);
-  if (r === "done") return last;
-  throw new Error(`${describe(ref)}: timed out after ${Math.round(timeoutMs / 1000)}s waiting ${what}.`);
+  if (r.result === "done") return last;
+  const why = r.watchError ? ` (watching it failed: ${r.watchError})` : "";
+  throw new Error(`${describe(ref)}: timed out after ${Math.round(timeoutMs / 1000)}s waiting ${what}${why}.`);
 }

@@ -1,6 +1,6 @@
 import { startCluster } from "./controlplane";
 import { startKpack } from "./kpackEnv";
-import { stopAll } from "./processes";
+import { handleInterrupt, stopAll } from "./processes";
 import { pulumiEnv } from "./pulumi";
 import { quickstartStack } from "./quickstart";
 
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   console.log(`  logs: ${cluster.workDir}`);
   if (process.stdin.isTTY && !process.env.CI) {
     console.log("Ctrl-C destroys the stack and stops everything.");
-    await new Promise<void>((resolve) => process.once("SIGINT", resolve));
+    await new Promise<void>((resolve) => handleInterrupt(resolve));
   }
   await stack.destroy();
   await kp.stop();

@@ -55,12 +55,24 @@ export async function stopAll(): Promise<void> {
 }
 
 let hooked = false;
+let onInterrupt: (() => void) | undefined;
+
+/** Lets a long-running caller (the demo) handle Ctrl-C itself, cleaning up in its own order. */
+export function handleInterrupt(f: () => void): void {
+  onInterrupt = f;
+}
+
 /** Ctrl-C and termination stop the children before the test process goes. */
 export function installSignalHandlers(): void {
   if (hooked) return;
   hooked = true;
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(sig, () => {
+    process.on(sig, () => {
+      if (sig === "SIGINT" && onInterrupt) {
+        const f = onInterrupt;
+        onInterrupt = undefined; // a second Ctrl-C stops at once
+        return f();
+      }
       void stopAll().finally(() => process.exit(130));
     });
   }
