@@ -98,6 +98,7 @@ export async function applyManifest(k: Kube, objects: readonly KubeObject[], opt
     if (kind) for (const gv of servedVersions(crd)) crdKinds.set(`${gv}\u0000${kind}`, kind);
   }
   const applied: KubeObject[] = [];
+  const served = new Set<string>();
   let crdsReady = crds.length === 0;
   for (const o of ordered) {
     if (!crdsReady && phaseOf(o) !== "namespaces" && phaseOf(o) !== "crds") {
@@ -106,7 +107,11 @@ export async function applyManifest(k: Kube, objects: readonly KubeObject[], opt
       }
       crdsReady = true;
     }
-    if (crdKinds.has(`${o.apiVersion}\u0000${o.kind}`)) await waitServed(k, o.apiVersion ?? "", o.kind ?? "", deadline);
+    const gvk = `${o.apiVersion}\u0000${o.kind}`;
+    if (crdKinds.has(gvk) && !served.has(gvk)) {
+      await waitServed(k, o.apiVersion ?? "", o.kind ?? "", deadline);
+      served.add(gvk); // once per kind, not per object
+    }
     if (Date.now() > deadline) throw new Error(`Applying the manifest timed out before ${describe(refOf(o))}.`);
     applied.push(await apply(k, o));
     opts.onApplied?.(o);

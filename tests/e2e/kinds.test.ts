@@ -6,6 +6,8 @@ import { testEnv, TestEnv } from "../env/fixtures";
 import type { KpackEnv } from "../env/kpackEnv";
 import { buildImage, filesDir } from "../env/imagetool";
 import { getManifest } from "../env/registry";
+import { kube } from "../../provider/kube/client";
+import { waitUntil } from "../../provider/kube/objects";
 
 type Obj = k8s.KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 const KPACK = "kpack.io/v1alpha2";
@@ -116,12 +118,10 @@ describe("typed kinds: pulumi up/preview/refresh/destroy against real kpack", fu
       assert.equal(builds.items.length, 1);
       await objects.patch({ apiVersion: KPACK, kind: "Build", metadata: { name: builds.items[0].metadata!.name!, namespace: ns, annotations: { "image.kpack.io/additionalBuildNeeded": "e2e" } } },
         undefined, undefined, undefined, undefined, k8s.PatchStrategy.MergePatch);
-      for (let i = 0; ; i++) {
-        const s = (await read("Image", String(out.imageName), ns))?.status as { buildCounter?: number; latestImage?: string } | undefined;
-        if (s?.buildCounter === 2 && s.latestImage && s.latestImage !== out.latestImage) break;
-        assert.ok(i < 600, "kpack did not finish build 2");
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await waitUntil(kube({ kubeconfig: env.cluster.kubeconfig }), { apiVersion: KPACK, kind: "Image", name: String(out.imageName), namespace: ns }, (o) => {
+        const s = o?.status as { buildCounter?: number; latestImage?: string } | undefined;
+        return s?.buildCounter === 2 && !!s.latestImage && s.latestImage !== out.latestImage;
+      }, 120_000, "for kpack to finish build 2");
       const rebuilt = await getManifest(`${appTag}:latest`);
       assert.notEqual(rebuilt.digest, served.digest, "build 2 pushed a new image");
       await stack.refresh();
