@@ -1,10 +1,31 @@
 import type { KubeObject } from "./kube/objects";
 
 /**
- * Readiness from kpack's status conditions, shared by every kind (kpack keeps
+ * kpack's status vocabulary and the readiness every kind shares (kpack keeps
  * the same helpers in pkg/apis/core/v1alpha1). A kind's readiness is pending
  * until kpack has observed the current generation.
  */
+
+/** Condition types kpack writes. */
+export const CONDITION = {
+  Ready: "Ready",
+  /** Builders: the last reconcile of the current spec succeeded. */
+  UpToDate: "UpToDate",
+  /** Builds: the build pod finished (True) or failed (False). */
+  Succeeded: "Succeeded",
+} as const;
+
+/** Labels and annotations kpack puts on Builds. */
+export const BUILD_LABEL = {
+  image: "image.kpack.io/image",
+  buildNumber: "image.kpack.io/buildNumber",
+} as const;
+export const BUILD_ANNOTATION = {
+  reason: "image.kpack.io/reason",
+  /** Set on an Image's newest Build to ask for one more build (`kp image trigger`). */
+  additionalBuildNeeded: "image.kpack.io/additionalBuildNeeded",
+} as const;
+
 export interface Condition {
   type: string;
   status: "True" | "False" | "Unknown";
@@ -37,8 +58,9 @@ export function observedCurrent(obj: KubeObject): boolean {
   return observed !== undefined && observed >= (obj.metadata?.generation ?? 0);
 }
 
-function explain(c: Condition): string {
-  return [c.reason, c.message].filter(Boolean).join(": ") || "no reason given";
+/** "Reason: message" of a condition, or the fallback when it gives neither. */
+export function explain(c: Condition | undefined, fallback = "no reason given"): string {
+  return (c && [c.reason, c.message].filter(Boolean).join(": ")) || fallback;
 }
 
 /** Ready=True at the current generation is ready; Ready=False there is failed. */
@@ -46,7 +68,7 @@ export function readyCondition(obj: KubeObject): Readiness {
   if (!observedCurrent(obj)) {
     return { state: "pending", message: `waiting for kpack to observe generation ${obj.metadata?.generation ?? 0}` };
   }
-  const ready = condition(obj, "Ready");
+  const ready = condition(obj, CONDITION.Ready);
   if (!ready) return { state: "pending", message: "waiting for the Ready condition" };
   if (ready.status === "True") return { state: "ready" };
   if (ready.status === "False") return { state: "failed", message: explain(ready) };

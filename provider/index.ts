@@ -1,16 +1,15 @@
-import * as engine from "./engine";
-import type { CommonArgs, KindDefinition } from "./engine";
-import { builder } from "./builder";
-import { buildpack } from "./buildpack";
-import { clusterBuilder } from "./clusterbuilder";
-import { clusterBuildpack } from "./clusterbuildpack";
-import { clusterLifecycle } from "./clusterlifecycle";
-import { clusterStack } from "./clusterstack";
-import { clusterStore } from "./clusterstore";
-import { image } from "./image";
-import { awaitImage } from "./builds/wait";
-import { ClusterAccess, setStackAccess } from "./kube/client";
-import { kpackInstallation } from "./kpackinstallation";
+import { setStackAccess } from "./kube/client";
+import type { ClusterAccess } from "./kube/client";
+import { handlersOf, ResourceHandlers } from "./lifecycle";
+import { builder } from "./kinds/builder";
+import { buildpack } from "./kinds/buildpack";
+import { clusterBuilder } from "./kinds/cluster-builder";
+import { clusterBuildpack } from "./kinds/cluster-buildpack";
+import { clusterLifecycle } from "./kinds/cluster-lifecycle";
+import { clusterStack } from "./kinds/cluster-stack";
+import { clusterStore } from "./kinds/cluster-store";
+import { image } from "./kinds/image";
+import { kpackInstallation } from "./kinds/kpack-installation";
 import type { Props } from "./values";
 
 /**
@@ -18,53 +17,47 @@ import type { Props } from "./values";
  * dispatch(kind, method, args). This signature is the stable contract between
  * state written by any pulumi-kpack version and the installed code.
  */
-export const kinds: Record<string, KindDefinition<CommonArgs>> = {
-  ClusterStack: clusterStack as unknown as KindDefinition<CommonArgs>,
-  ClusterStore: clusterStore as unknown as KindDefinition<CommonArgs>,
-  ClusterLifecycle: clusterLifecycle as unknown as KindDefinition<CommonArgs>,
-  ClusterBuildpack: clusterBuildpack as unknown as KindDefinition<CommonArgs>,
-  Buildpack: buildpack as unknown as KindDefinition<CommonArgs>,
-  Builder: builder as unknown as KindDefinition<CommonArgs>,
-  ClusterBuilder: clusterBuilder as unknown as KindDefinition<CommonArgs>,
-  // The Image's wait needs its Build: the I/O shell lives in builds/wait.ts.
-  Image: { ...image, await: awaitImage } as unknown as KindDefinition<CommonArgs>,
+export const kinds: Record<string, ResourceHandlers> = {
+  ClusterStack: handlersOf(clusterStack),
+  ClusterStore: handlersOf(clusterStore),
+  ClusterLifecycle: handlersOf(clusterLifecycle),
+  ClusterBuildpack: handlersOf(clusterBuildpack),
+  Buildpack: handlersOf(buildpack),
+  Builder: handlersOf(builder),
+  ClusterBuilder: handlersOf(clusterBuilder),
+  Image: handlersOf(image),
+  KpackInstallation: handlersOf(kpackInstallation),
 };
 
-export type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "delete";
+export type Method = "configure" | keyof ResourceHandlers;
 
-/** Resources with a lifecycle of their own rather than the engine's one-object one. */
-const handlers: Record<string, Record<Exclude<Method, "configure">, (...args: never[]) => unknown>> = {
-  KpackInstallation: kpackInstallation,
-};
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+const props = (v: unknown): Props => (v && typeof v === "object" ? (v as Props) : {});
 
 export async function dispatch(kind: string, method: Method, args: unknown[]): Promise<unknown> {
   if (method === "configure") {
-    setStackAccess(args[0] as ClusterAccess);
+    const a = props(args[0]);
+    const access: ClusterAccess = { kubeconfig: str(a.kubeconfig) || undefined, context: str(a.context) || undefined };
+    setStackAccess(access);
     return;
   }
-  const handler = handlers[kind];
-  if (handler) {
-    const f = handler[method as Exclude<Method, "configure">] as ((...a: unknown[]) => unknown) | undefined;
-    if (!f) throw new Error(`pulumi-kpack: unknown provider method "${String(method)}".`);
-    return f(...args);
-  }
-  const def = kinds[kind];
-  if (!def) {
-    throw new Error(`pulumi-kpack: this version has no resource kind "${kind}" (it has ${[...Object.keys(kinds), ...Object.keys(handlers)].join(", ")}). Install the pulumi-kpack version that created it.`);
+  const h = kinds[kind];
+  if (!h) {
+    throw new Error(`pulumi-kpack: this version has no resource kind "${kind}" (it has ${Object.keys(kinds).join(", ")}). Install the pulumi-kpack version that created it.`);
   }
   switch (method) {
     case "check":
-      return engine.check(def, args[0] as Props | undefined, args[1] as Props);
+      return h.check(args[0] === undefined ? undefined : props(args[0]), props(args[1]));
     case "diff":
-      return engine.diff(def, args[1] as Props, args[2] as Props);
+      return h.diff(str(args[0]), props(args[1]), props(args[2]));
     case "create":
-      return engine.create(def, args[0] as Props);
+      return h.create(props(args[0]));
     case "read":
-      return engine.read(def, args[0] as string, args[1] as Props | undefined);
+      return h.read(str(args[0]), args[1] === undefined ? undefined : props(args[1]));
     case "update":
-      return engine.update(def, args[1] as Props, args[2] as Props);
+      return h.update(str(args[0]), props(args[1]), props(args[2]));
     case "delete":
-      return engine.remove(def, args[0] as string, args[1] as Props);
+      return h.delete(str(args[0]), props(args[1]));
     default:
       throw new Error(`pulumi-kpack: unknown provider method "${String(method)}".`);
   }

@@ -61,6 +61,3 @@ export function progressFor(urn: string | undefined): Progress {
     warn: (m) => send(urn, enginePb.LogSeverity.WARNING, m, false),
   };
 }
-
-/** For tests and callers that have no engine. */
-export const silent: Progress = { status() {}, info() {}, warn() {} };

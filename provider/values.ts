@@ -1,4 +1,4 @@
-import { UNKNOWN } from "../sdk/common";
+import { UNKNOWN } from "../schema/common";
 
 /** Plain JSON-ish values as the engine passes them to a dynamic provider. */
 export type Props = Record<string, unknown>;

@@ -1,38 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
-import { ArgsOf, BuildpackInfo, commonInputs, ConditionOutput, imageReference, internalInputs, namespaceInput, objectName } from "./common";
+import type { BuildpackInfo, ConditionOutput } from "../schema/common";
+import type { buildpack } from "../schema/buildpack";
+import type { ArgsOf } from "./args";
 import { KpackResource } from "./resource";
-import { oneServiceAccount, registryServiceAccountSchema } from "./serviceAccount";
 
 /**
  * Buildpack (kpack.io/v1alpha2, namespaced): one buildpackage image whose
- * buildpacks the Builders of its namespace may use, by id or by naming this
- * object in their order.
+ * buildpacks the Builders of its namespace may use. Args: schema/buildpack.ts.
  */
-export const buildpackSchema = z
-  .object({
-    ...commonInputs,
-    /** Namespace of the Buildpack. Default: `default`. */
-    namespace: namespaceInput,
-    /** The buildpackage image (spec.image), e.g. `paketobuildpacks/java:18`. */
-    image: imageReference,
-    /** An existing ServiceAccount (in the same namespace) whose secrets kpack uses to pull the image. Default: `default`. Not with managedServiceAccount. */
-    serviceAccountName: objectName.optional(),
-    /**
-     * A ServiceAccount pulumi-kpack makes for this Buildpack with `registryCredentials`
-     * (`[{registry, username, password}]`) and/or `dockerConfigJson`, to pull the image with;
-     * `name` defaults to `<name>-buildpack`. Credentials are kept secret in state. Not with serviceAccountName.
-     */
-    managedServiceAccount: registryServiceAccountSchema.optional(),
-  })
-  .strict()
-  .superRefine(oneServiceAccount("serviceAccountName"));
-
-/** Checked inputs as the provider sees them. */
-export const buildpackInputs = buildpackSchema.extend({ ...internalInputs, autoNamed: z.boolean().optional() }).strict();
-export type BuildpackInputs = z.infer<typeof buildpackInputs>;
-
-export type BuildpackArgs = ArgsOf<typeof buildpackSchema>;
+export type BuildpackArgs = ArgsOf<typeof buildpack.args>;
 
 // namespace is seeded too: the provider reports the namespace it wrote to even when none was given.
 const outputKeys = ["namespace", "ready", "buildpacks", "conditions"] as const;

@@ -1,27 +1,26 @@
 /**
- * pulumi-kpack: typed Pulumi resources for kpack.
+ * pulumi-kpack: typed Pulumi resources for kpack. The public surface is the
+ * resource classes, their args types and the types of their outputs; the zod
+ * schemas behind the args live in schema/ and are the package's own.
  */
-export { ClusterStack, clusterStackSchema } from "./clusterStack";
-export type { ClusterStackArgs } from "./clusterStack";
-export { ClusterStore, clusterStoreSchema } from "./clusterStore";
-export type { ClusterStoreArgs } from "./clusterStore";
-export { ClusterLifecycle, clusterLifecycleSchema } from "./clusterLifecycle";
-export type { ClusterLifecycleArgs, LifecycleApis } from "./clusterLifecycle";
-export { ClusterBuildpack, clusterBuildpackSchema } from "./clusterBuildpack";
-export type { ClusterBuildpackArgs } from "./clusterBuildpack";
-export { Buildpack, buildpackSchema } from "./buildpack";
+export { ClusterStack } from "./cluster-stack";
+export type { ClusterStackArgs } from "./cluster-stack";
+export { ClusterStore } from "./cluster-store";
+export type { ClusterStoreArgs } from "./cluster-store";
+export { ClusterLifecycle } from "./cluster-lifecycle";
+export type { ClusterLifecycleArgs, LifecycleApis } from "./cluster-lifecycle";
+export { ClusterBuildpack } from "./cluster-buildpack";
+export type { ClusterBuildpackArgs } from "./cluster-buildpack";
+export { Buildpack } from "./buildpack";
 export type { BuildpackArgs } from "./buildpack";
-export { Builder, builderSchema, DEFAULT_LIFECYCLE } from "./builder";
+export { Builder } from "./builder";
 export type { BuilderArgs, BuilderBuildpackEntry, BuildpackResourceEntry } from "./builder";
-export { ClusterBuilder, clusterBuilderSchema } from "./clusterBuilder";
-export type { ClusterBuilderArgs, ClusterBuilderBuildpackEntry } from "./clusterBuilder";
-export { Image, imageSchema, sourceSchema, cacheSchema, buildSchema } from "./image";
+export { ClusterBuilder } from "./cluster-builder";
+export type { ClusterBuilderArgs, ClusterBuilderBuildpackEntry } from "./cluster-builder";
+export { Image } from "./image";
 export type { ImageArgs } from "./image";
-export { isKpackObject } from "./refs";
+export { KpackInstallation } from "./kpack-installation";
+export type { KpackInstallationArgs, InstalledObject } from "./kpack-installation";
 export type { KpackObject, NameRef, KindRef } from "./refs";
-export type { BuildpackInfo, ConditionOutput } from "./common";
-export { imageServiceAccountSchema, registryServiceAccountSchema, clusterServiceAccountSchema } from "./serviceAccount";
-export type { ManagedServiceAccount } from "./serviceAccount";
-export { UNKNOWN } from "./common";
-export { KpackInstallation, kpackInstallationSchema } from "./kpackInstallation";
-export type { KpackInstallationArgs, InstalledObject } from "./kpackInstallation";
+export type { BuildpackInfo, ConditionOutput } from "../schema/common";
+export type { ManagedServiceAccount } from "../schema/service-account";

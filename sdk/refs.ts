@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_NAMESPACE } from "./common";
+import { DEFAULT_NAMESPACE } from "../schema/common";
 
 /**
  * References between kpack objects. Where kpack takes the name of another
@@ -52,7 +52,8 @@ function isAsync(v: unknown): v is pulumi.Output<unknown> | Promise<unknown> {
 
 /** Applies f to a value that may be an Output or Promise, keeping it an Input. */
 export function mapInput<T, U>(v: pulumi.Input<T>, f: (t: T) => U): pulumi.Input<U> {
-  if (isAsync(v)) return pulumi.output(v as pulumi.Input<T>).apply((t) => pulumi.output(f(t as T)) as unknown as pulumi.Output<U>) as pulumi.Input<U>;
+    // pulumi.output() of the result lifts Outputs inside it, and their secretness, into the result.
+  if (isAsync(v)) return pulumi.output(v as pulumi.Input<T>).apply((t) => pulumi.output(f(t as T))) as pulumi.Output<unknown> as pulumi.Input<U>;
   return f(v as T);
 }
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { protectCredentials } from "./serviceAccount";
+import { protectCredentials } from "./credentials";
 import { shimFor } from "./shim";
 
 // The package version goes into every resource's inputs (providerVersion), so an

@@ -1,10 +1,10 @@
 import * as crypto from "node:crypto";
-import type { ManagedServiceAccount } from "../../sdk/serviceAccount";
-import { MAX_SERVICE_ACCOUNT_NAME } from "../../sdk/serviceAccount";
+import { DEFAULT_NAMESPACE, registryOf } from "../../schema/common";
+import { MAX_SERVICE_ACCOUNT_NAME, ManagedServiceAccount } from "../../schema/service-account";
 import type { KubeObject } from "../kube/objects";
 
 /**
- * The build identity of a kpack object, as pure manifests (the engine applies
+ * The build identity of a kpack object, as pure manifests (the lifecycle applies
  * them as the object's companions, see KindDefinition.companions):
  *
  * - one Secret per credential, in the form kpack reads (kpack docs/secrets.md,
@@ -177,14 +177,19 @@ export function clusterAccessFor(
 const REFUSED = /\b401\b|unauthorized|authentication required|\bdenied\b/i;
 
 /**
- * When a failure says a registry refused the credentials, where kpack took
- * them from and how to give them; empty otherwise. `serviceAccount` is
- * `namespace/name`.
+ * When a failure says a registry refused the credentials: whose credentials
+ * kpack used for this object (its serviceAccountName or serviceAccountRef)
+ * and how to give them; empty otherwise.
  */
-export function registryAuthHint(failure: string, serviceAccount: string, registry: string): string {
+export function registryAuthHint(obj: KubeObject, failure: string): string {
   if (!REFUSED.test(failure)) return "";
+  const spec = (obj.spec ?? {}) as { tag?: string; serviceAccountName?: string; serviceAccountRef?: { name?: string; namespace?: string } };
+  const sa = spec.serviceAccountRef
+    ? `${spec.serviceAccountRef.namespace}/${spec.serviceAccountRef.name}`
+    : `${obj.metadata?.namespace ?? DEFAULT_NAMESPACE}/${spec.serviceAccountName || "default"}`;
+  const registry = spec.tag ? registryOf(spec.tag) : "the registry";
   return (
-    `. The registry refused the credentials of ServiceAccount ${serviceAccount}, which kpack uses here: ` +
+    `. The registry refused the credentials of ServiceAccount ${sa}, which kpack uses here: ` +
     `give a login for ${registry} in managedServiceAccount.registryCredentials (or a kpack.io/docker Secret on that ServiceAccount), and check that it may push there`
   );
 }

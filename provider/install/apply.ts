@@ -2,6 +2,7 @@ import * as k8s from "@kubernetes/client-node";
 import type { Kube } from "../kube/client";
 import { apply, describe, KubeObject, refOf, waitUntil } from "../kube/objects";
 import { condition } from "../conditions";
+import { TimeoutError } from "../wait-policy";
 
 /**
  * Applying a multi-document manifest (such as kpack's release) in an order the
@@ -89,7 +90,8 @@ export interface ApplyManifestOptions {
  * any later phase. Returns the objects as the apiserver stored them.
  */
 export async function applyManifest(k: Kube, objects: readonly KubeObject[], opts: ApplyManifestOptions = {}): Promise<KubeObject[]> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  const budgetMs = opts.timeoutMs ?? 120_000;
+  const deadline = Date.now() + budgetMs;
   const ordered = orderManifest(objects);
   const crds = ordered.filter((o) => phaseOf(o) === "crds");
   const crdKinds = new Map<string, string>();
@@ -112,7 +114,7 @@ export async function applyManifest(k: Kube, objects: readonly KubeObject[], opt
       await waitServed(k, o.apiVersion ?? "", o.kind ?? "", deadline);
       served.add(gvk); // once per kind, not per object
     }
-    if (Date.now() > deadline) throw new Error(`Applying the manifest timed out before ${describe(refOf(o))}.`);
+    if (Date.now() > deadline) throw new TimeoutError("Applying the kpack manifest", `to reach ${describe(refOf(o))}`, budgetMs);
     applied.push(await apply(k, o));
     opts.onApplied?.(o);
   }

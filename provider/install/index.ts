@@ -1,9 +1,11 @@
 import * as fs from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import type { Kube } from "../kube/client";
-import { apiMessage, describe, get, httpStatus, KubeObject, refOf, waitUntil } from "../kube/objects";
+import { apiMessage, describe, get, httpStatus, KubeObject, refOf, servedResource, waitUntil } from "../kube/objects";
+import type { InstallOptions } from "../../schema/common";
 import type { Progress } from "../progress";
 import { observedCurrent } from "../conditions";
+import { Deadline, MANIFEST_FETCH_TIMEOUT_MS } from "../wait-policy";
 import { applyManifest, orderManifest } from "./apply";
 import {
   controllerOf, DEFAULT_KPACK_VERSION, describeSource, hookDecision, Installed, INSTALLED_BY, INSTALLED_VERSION, Installer,
@@ -16,14 +18,7 @@ import {
  * install()/uninstall() directly. Both apply the same release manifest the
  * same way (server-side apply, dependency order, CRDs Established first).
  */
-export interface InstallOptions extends ManifestSource {
-  /** kpack version wanted (default DEFAULT_KPACK_VERSION). */
-  version?: string;
-  /** Do not wait for the controller to start reconciling. */
-  skipAwait?: boolean;
-  /** Budget for applying and waiting, in seconds (default 300). */
-  timeoutSeconds?: number;
-}
+export type { InstallOptions };
 
 const KPACK_NAMESPACE = "kpack";
 
@@ -67,7 +62,7 @@ export async function loadManifest(src: ManifestSource, version: string): Promis
   } else {
     let res: Response;
     try {
-      res = await fetch(url!, { signal: AbortSignal.timeout(60_000), redirect: "follow" });
+      res = await fetch(url!, { signal: AbortSignal.timeout(MANIFEST_FETCH_TIMEOUT_MS), redirect: "follow" });
     } catch (e) {
       const cause = (e as { cause?: { message?: string } }).cause?.message ?? (e as Error).message;
       throw new Error(`Cannot fetch the kpack manifest from ${source}: ${cause}. Check the URL and the network, or pass the release YAML with installKpack.manifestFile or manifestYaml.`);
@@ -89,8 +84,7 @@ async function resourceOf(k: Kube, o: KubeObject, crds: readonly KubeObject[]): 
     const spec = crd.spec as { names: { plural: string }; scope?: string };
     return { group, resource: spec.names.plural, namespaced: spec.scope === "Namespaced" };
   }
-  const discovery = k.objects as unknown as { resource(apiVersion: string, kind: string): Promise<k8s.V1APIResource | undefined> };
-  const r = await discovery.resource(o.apiVersion ?? "", o.kind ?? "");
+  const r = await servedResource(k, o.apiVersion ?? "", o.kind ?? "");
   if (!r) throw new Error(`The kpack manifest has ${describe(refOf(o))}, whose kind ${o.apiVersion} ${o.kind} this cluster does not serve. Use a kpack release made for this Kubernetes version.`);
   return { group, resource: r.name, namespaced: r.namespaced };
 }
@@ -127,29 +121,32 @@ export async function preflight(k: Kube, objects: readonly KubeObject[]): Promis
  * ClusterLifecycle (kpack ≥0.17 ships one); true alike for a controller run by
  * a Deployment and one run elsewhere. Older releases: the Deployment is available.
  */
-export async function awaitController(k: Kube, objects: readonly KubeObject[], deadline: number, progress: Progress): Promise<void> {
+export async function awaitController(k: Kube, objects: readonly KubeObject[], deadline: Deadline, progress: Progress): Promise<void> {
   const lifecycle = objects.find((o) => o.kind === "ClusterLifecycle");
   progress.status("waiting for the kpack controller to start reconciling");
   if (lifecycle) {
     await waitUntil(k, refOf(lifecycle), (o) => !!o && observedCurrent(o) && !!(o.status as { conditions?: unknown[] } | undefined)?.conditions?.length,
-      Math.max(deadline - Date.now(), 1), "for the kpack controller to reconcile it (is the kpack-controller Deployment running?)");
+      deadline.remainingMs(), "for the kpack controller to reconcile it (is the kpack-controller Deployment running?)");
     return;
   }
   const c = controllerOf(objects);
   if (!c) return;
   await waitUntil(k, refOf(c.deployment), (o) => ((o?.status as { availableReplicas?: number } | undefined)?.availableReplicas ?? 0) > 0,
-    Math.max(deadline - Date.now(), 1), "for the kpack controller to become available");
+    deadline.remainingMs(), "for the kpack controller to become available");
 }
 
-/** Applies a kpack release and records who installed which version on its namespace. */
-export async function install(k: Kube, objects: KubeObject[], installer: Installer, opts: InstallOptions, progress: Progress): Promise<{ version: string; namespace: string }> {
-  const deadline = Date.now() + (opts.timeoutSeconds ?? 300) * 1000;
+/**
+ * Applies a kpack release and records who installed which version on its
+ * namespace, within the deadline (installKpack.timeoutSeconds, when given, bounds it further).
+ */
+export async function install(k: Kube, objects: KubeObject[], installer: Installer, opts: InstallOptions, progress: Progress, operation: Deadline): Promise<{ version: string; namespace: string }> {
+  const deadline = opts.timeoutSeconds !== undefined ? operation.within(opts.timeoutSeconds * 1000) : operation;
   const { namespace, version: declared } = validateManifest(objects, "the manifest");
   const version = declared ?? opts.version ?? DEFAULT_KPACK_VERSION;
   await preflight(k, objects);
   let n = 0;
   await applyManifest(k, objects, {
-    timeoutMs: Math.max(deadline - Date.now(), 1),
+    timeoutMs: deadline.remainingMs(),
     onApplied: (o) => progress.status(`installing kpack ${version}: applied ${++n}/${objects.length} (${describe(refOf(o))})`),
   });
   await k.objects.patch(
@@ -163,8 +160,7 @@ export async function install(k: Kube, objects: KubeObject[], installer: Install
 }
 
 /** Removes what a release manifest created, in reverse dependency order, and waits for the namespace to go. */
-export async function uninstall(k: Kube, objects: KubeObject[], timeoutSeconds: number, progress: Progress): Promise<void> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
+export async function uninstall(k: Kube, objects: KubeObject[], deadline: Deadline, progress: Progress): Promise<void> {
   for (const o of orderManifest(objects).reverse()) {
     progress.status(`uninstalling kpack: deleting ${describe(refOf(o))}`);
     try {
@@ -176,7 +172,7 @@ export async function uninstall(k: Kube, objects: KubeObject[], timeoutSeconds: 
   const c = controllerOf(objects);
   if (c) {
     await waitUntil(k, { apiVersion: "v1", kind: "Namespace", name: c.namespace }, (o) => o === undefined,
-      Math.max(deadline - Date.now(), 1), "to be deleted (its namespace finalizer runs in kube-controller-manager)");
+      deadline.remainingMs(), "to be deleted (its namespace finalizer runs in kube-controller-manager)");
   }
 }
 
@@ -188,7 +184,7 @@ const ensured = new WeakMap<Kube, Map<string, Promise<void>>>();
  * it is missing, upgrade an installation the hooks made when it is older than
  * wanted, otherwise do nothing. Remembered per cluster; single-flight.
  */
-export function ensureKpack(k: Kube, opts: InstallOptions | false | undefined, progress: Progress): Promise<void> {
+export function ensureKpack(k: Kube, opts: InstallOptions | false | undefined, progress: Progress, deadline: Deadline): Promise<void> {
   if (opts === false) return Promise.resolve();
   const perCluster = ensured.get(k) ?? new Map<string, Promise<void>>();
   ensured.set(k, perCluster);
@@ -211,7 +207,8 @@ export function ensureKpack(k: Kube, opts: InstallOptions | false | undefined, p
       if (decision.action !== "install" && decision.action !== "upgrade") return;
       progress.info(decision.reason);
       const { objects } = await loadManifest(opts ?? {}, wanted);
-      const r = await install(k, objects, "hook", opts ?? {}, progress);
+      // The operation deadline of the resource that started the install bounds it.
+      const r = await install(k, objects, "hook", opts ?? {}, progress, deadline);
       progress.info(`kpack ${r.version} installed in namespace ${r.namespace}`);
     })();
     perCluster.set(key, p);

@@ -1,15 +1,11 @@
 import * as k8s from "@kubernetes/client-node";
+import type { ClusterAccess } from "../../schema/common";
 
 /**
- * How the provider reaches a cluster. Read at call time inside the provider
- * process: never captured in the serialized provider.
+ * How the provider reaches a cluster (ClusterAccess: schema/common.ts). Read
+ * at call time inside the provider process: never captured in the serialized provider.
  */
-export interface ClusterAccess {
-  /** Kubeconfig contents (YAML or JSON). Default: stack config kpack:kubeconfig, then KUBECONFIG, then ~/.kube/config. */
-  kubeconfig?: string;
-  /** Context within the kubeconfig. Default: its current-context. */
-  context?: string;
-}
+export type { ClusterAccess };
 
 export interface Kube {
   config: k8s.KubeConfig;

@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import { Deadline, TimeoutError } from "../wait-policy";
 import type { Kube } from "./client";
 
 /** The field manager of every server-side apply the provider makes. */
@@ -88,12 +89,17 @@ export async function deleteAndWait(k: Kube, ref: ObjectRef, timeoutMs: number):
   await waitUntil(k, ref, (o) => o === undefined, timeoutMs, "to be deleted");
 }
 
-/** The REST path of a kind's collection, from discovery (cached by the client). */
-async function collectionPath(k: Kube, ref: ObjectRef): Promise<string> {
+/** The served resource of a kind (plural name, scope), from discovery (cached by the client). */
+export async function servedResource(k: Kube, apiVersion: string, kind: string): Promise<k8s.V1APIResource | undefined> {
   // KubernetesObjectApi keeps its discovery lookup protected; reuse it (and its
   // cache) rather than repeating discovery here.
   const discovery = k.objects as unknown as { resource(apiVersion: string, kind: string): Promise<k8s.V1APIResource | undefined> };
-  const plural = await discovery.resource(ref.apiVersion, ref.kind);
+  return discovery.resource(apiVersion, kind);
+}
+
+/** The REST path of a kind's collection. */
+async function collectionPath(k: Kube, ref: ObjectRef): Promise<string> {
+  const plural = await servedResource(k, ref.apiVersion, ref.kind);
   if (!plural) throw new Error(`${describe(ref)}: the apiserver does not serve ${ref.kind} in ${ref.apiVersion}.`);
   const base = ref.apiVersion.includes("/") ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
   return plural.namespaced && ref.namespace ? `${base}/namespaces/${ref.namespace}/${plural.name}` : `${base}/${plural.name}`;
@@ -196,6 +202,35 @@ export async function waitUntil(
     return done(last);
   }, timeoutMs, signal);
   if (r.result === "done") return last;
-  const why = r.watchError ? ` (watching it failed: ${r.watchError})` : "";
-  throw new Error(`${describe(ref)}: timed out after ${Math.round(timeoutMs / 1000)}s waiting ${what}${why}.`);
+  throw new TimeoutError(describe(ref), what, timeoutMs, undefined, r.watchError);
+}
+
+/**
+ * What a kind's wait reads and writes, as one interface so a wait loop can be
+ * driven by recorded events in unit tests (tests/unit/image-await.test.ts).
+ */
+export interface ClusterIO {
+  get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  list(ref: CollectionRef): Promise<KubeObject[]>;
+  /** Waits over a watch until done(object) holds (undefined once it is gone); throws TimeoutError at the deadline. */
+  waitUntil(ref: ObjectRef, done: (o: KubeObject | undefined) => boolean, deadline: Deadline, what: string): Promise<KubeObject | undefined>;
+  /** A JSON merge patch with the provider's field manager. */
+  mergePatch(obj: KubeObject): Promise<void>;
+}
+
+/** ClusterIO over a real cluster. */
+export function clusterIO(k: Kube): ClusterIO {
+  return {
+    get: (ref) => get(k, ref),
+    async list(ref) {
+      const l = await k.objects.list(ref.apiVersion, ref.kind, ref.namespace, undefined, undefined, undefined, ref.fieldSelector, ref.labelSelector);
+      return l.items as KubeObject[];
+    },
+    waitUntil: (ref, done, deadline, what) => waitUntil(k, ref, done, deadline.remainingMs(), what),
+    async mergePatch(obj) {
+      await k.objects.patch(obj, undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch).catch((e: unknown) => {
+        throw new Error(`${describe(refOf(obj))}: patching it failed: ${apiMessage(e)}.`);
+      });
+    },
+  };
 }

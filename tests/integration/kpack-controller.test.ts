@@ -16,8 +16,8 @@ import { repoRoot } from "../env/paths";
  * made directly with client-node (no provider) reach Ready, builds run through
  * the build-pod stand-in and push images the local registry serves.
  *
- * With PULUMI_KPACK_RECORD=1 it also writes the Image watch events it sees to
- * tests/unit/recordings/ for the unit tests of readiness logic.
+ * With PULUMI_KPACK_RECORD=1 it also writes the Image and Build watch events
+ * it sees to tests/unit/recordings/ for the unit tests of the Image wait.
  */
 const KPACK = "kpack.io/v1alpha2";
 const RECORD = !!process.env.PULUMI_KPACK_RECORD;
@@ -27,25 +27,33 @@ interface Recorded {
   object: KubeObject;
 }
 
-/** Collects watch events of one object (managedFields stripped, to keep recordings small). */
-async function record(kc: k8s.KubeConfig, pathPrefix: string, name: string): Promise<{ events: Recorded[]; stop(): void }> {
+/**
+ * Collects the watch events of one Image and of its Builds, in the order they
+ * arrive (managedFields stripped, to keep recordings small): what the
+ * provider's Image wait sees.
+ */
+async function record(kc: k8s.KubeConfig, namespace: string, name: string): Promise<{ events: Recorded[]; stop(): void }> {
   const events: Recorded[] = [];
   // Only when recording: otherwise no watch to leave open if a test fails before stop().
   if (!RECORD) return { events, stop() {} };
-  const controller = await new k8s.Watch(kc).watch(pathPrefix, { fieldSelector: `metadata.name=${name}` }, (type: string, object: KubeObject) => {
+  const onEvent = (type: string, object: KubeObject) => {
     if (type === "BOOKMARK") return;
     const copy = JSON.parse(JSON.stringify(object)) as KubeObject;
     if (copy.metadata) delete copy.metadata.managedFields;
     events.push({ type, object: copy });
-  }, () => undefined);
-  return { events, stop: () => controller.abort() };
+  };
+  const watch = new k8s.Watch(kc);
+  const base = `/apis/${KPACK}/namespaces/${namespace}`;
+  const images = await watch.watch(`${base}/images`, { fieldSelector: `metadata.name=${name}` }, onEvent, () => undefined);
+  const builds = await watch.watch(`${base}/builds`, { labelSelector: `image.kpack.io/image=${name}` }, onEvent, () => undefined);
+  return { events, stop: () => (images.abort(), builds.abort()) };
 }
 
 function saveRecording(file: string, description: string, events: Recorded[]): void {
   if (!RECORD) return;
   const dir = path.join(repoRoot, "tests", "unit", "recordings");
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, file), JSON.stringify({ description, kind: "Image", events }, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, file), JSON.stringify({ description, kinds: ["Image", "Build"], events }, null, 2) + "\n");
 }
 
 const ready = (o: KubeObject | undefined) => condition(o, "Ready")?.status === "True";
@@ -109,7 +117,7 @@ describe("real kpack controller", function () {
     assert.equal((await getManifest(builderImage)).status, 200, "the registry serves the builder image kpack pushed");
     console.log(`      stack, store and builder Ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
-    const rec = await record(env.kubeConfig, `/apis/${KPACK}/namespaces/${ns}/images`, "app");
+    const rec = await record(env.kubeConfig, ns, "app");
     const created = Date.now();
     await api().create({ apiVersion: KPACK, kind: "Image", metadata: { name: "app", namespace: ns },
       spec: {
@@ -137,7 +145,7 @@ describe("real kpack controller", function () {
 
   it("runs a second build when the latest Build is annotated additionalBuildNeeded", async () => {
     const before = (await api().read<KubeObject>({ apiVersion: KPACK, kind: "Image", metadata: { name: "app", namespace: ns } })).status as { latestImage?: string };
-    const rec = await record(env.kubeConfig, `/apis/${KPACK}/namespaces/${ns}/images`, "app");
+    const rec = await record(env.kubeConfig, ns, "app");
     // JSON merge patch, as `kp image trigger` does (a PUT could drop status fields).
     await api().patch(
       { apiVersion: KPACK, kind: "Build", metadata: { name: "app-build-1", namespace: ns, annotations: { "image.kpack.io/additionalBuildNeeded": new Date().toISOString() } } },
@@ -157,7 +165,7 @@ describe("real kpack controller", function () {
 
   it("reports a failing step as Build Succeeded=False with the step's message", async () => {
     kp.standin.plan({ namespace: ns, build: "app-build-3" }, { fail: { step: "build", message: "pulumi-kpack test: buildpack exited 42" } });
-    const rec = await record(env.kubeConfig, `/apis/${KPACK}/namespaces/${ns}/images`, "app");
+    const rec = await record(env.kubeConfig, ns, "app");
     await api().patch(
       { apiVersion: KPACK, kind: "Build", metadata: { name: "app-build-2", namespace: ns, annotations: { "image.kpack.io/additionalBuildNeeded": new Date().toISOString() } } },
       undefined, undefined, undefined, undefined, k8s.PatchStrategy.MergePatch,
@@ -174,7 +182,7 @@ describe("real kpack controller", function () {
   });
 
   it("reports an Image whose Builder does not exist as not Ready, without a build", async () => {
-    const rec = await record(env.kubeConfig, `/apis/${KPACK}/namespaces/${ns}/images`, "orphan");
+    const rec = await record(env.kubeConfig, ns, "orphan");
     await api().create({ apiVersion: KPACK, kind: "Image", metadata: { name: "orphan", namespace: ns },
       spec: {
         tag: `${kp.registry.host}/${ns}/orphan`,

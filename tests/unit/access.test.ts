@@ -1,18 +1,18 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { accessFor, dockerConfigJsonOf, managedServiceAccountName, serviceAccountObjects } from "../../provider/access";
-import { builder } from "../../provider/builder";
-import { buildpack } from "../../provider/buildpack";
-import { clusterBuilder } from "../../provider/clusterbuilder";
-import { clusterStack } from "../../provider/clusterstack";
-import { clusterStore } from "../../provider/clusterstore";
-import * as engine from "../../provider/engine";
-import { image } from "../../provider/image";
+import { builder } from "../../provider/kinds/builder";
+import { buildpack } from "../../provider/kinds/buildpack";
+import { clusterBuilder } from "../../provider/kinds/cluster-builder";
+import { clusterStack } from "../../provider/kinds/cluster-stack";
+import { clusterStore } from "../../provider/kinds/cluster-store";
+import { companionsOf, OWNER_ANNOTATION } from "../../provider/kind";
+import { image } from "../../provider/kinds/image";
 import type { KubeObject } from "../../provider/kube/objects";
-import { UNKNOWN } from "../../sdk/common";
+import { UNKNOWN } from "../../schema/common";
 import * as kpack from "../../sdk/index";
-import { protectCredentials } from "../../sdk/serviceAccount";
-import { asDef, failures, objectFor, parsed } from "./fixtures/kpack";
+import { protectCredentials } from "../../sdk/credentials";
+import { failures, objectFor, parsed } from "./fixtures/kpack";
 
 const REG = "127.0.0.1:5000";
 // Distinctive values, so a test can tell that they appear nowhere they must not.
@@ -26,7 +26,7 @@ const byKind = (objs: KubeObject[], kind: string) => objs.filter((o) => o.kind =
 const named = (objs: KubeObject[], name: string) => objs.find((o) => o.metadata?.name === name)!;
 type Secret = KubeObject & { type: string; data: Record<string, string> };
 
-const imageDef = asDef(image);
+const imageDef = image;
 const goodImage = {
   namespace: "apps",
   tag: `${REG}/team/app`,
@@ -183,11 +183,11 @@ describe("access: Image and Builder inputs", () => {
     const obj = objectFor(imageDef, { ...goodImage, managedServiceAccount: creds });
     assert.equal((obj.spec as { serviceAccountName: string }).serviceAccountName, "obj-image");
     const args = parsed(image, { ...goodImage, managedServiceAccount: creds });
-    const companions = engine.companionsOf(image, args, "Image apps/obj");
+    const companions = companionsOf(image.object, args, "Image apps/obj");
     assert.deepEqual(companions.map((c) => c.kind), ["Secret", "Secret", "ServiceAccount", "Role", "RoleBinding"]);
     for (const c of companions) {
       assert.equal(c.metadata?.labels?.["app.kubernetes.io/managed-by"], "pulumi-kpack");
-      assert.equal(c.metadata?.annotations?.[engine.OWNER_ANNOTATION], "Image apps/obj");
+      assert.equal(c.metadata?.annotations?.[OWNER_ANNOTATION], "Image apps/obj");
       assert.equal(c.metadata?.namespace, "apps");
     }
     assert.equal(companions[0].metadata?.annotations?.["kpack.io/docker"], REG, "the kind's own annotations stay");
@@ -196,11 +196,11 @@ describe("access: Image and Builder inputs", () => {
   it("keeps serviceAccountName as it was, with no companions", () => {
     const obj = objectFor(imageDef, { ...goodImage, serviceAccountName: "pusher" });
     assert.equal((obj.spec as { serviceAccountName: string }).serviceAccountName, "pusher");
-    assert.deepEqual(engine.companionsOf(image, parsed(image, goodImage), "Image apps/obj"), []);
+    assert.deepEqual(companionsOf(image.object, parsed(image, goodImage), "Image apps/obj"), []);
   });
 
   it("gives a Builder a managed ServiceAccount with registry credentials", () => {
-    const obj = objectFor(asDef(builder), { namespace: "apps", tag: `${REG}/builders/java`, stack: "base", order: [{ group: [{ id: "paketo-buildpacks/java" }] }], managedServiceAccount: { name: "builder-push", ...creds } });
+    const obj = objectFor(builder, { namespace: "apps", tag: `${REG}/builders/java`, stack: "base", order: [{ group: [{ id: "paketo-buildpacks/java" }] }], managedServiceAccount: { name: "builder-push", ...creds } });
     assert.equal((obj.spec as { serviceAccountName: string }).serviceAccountName, "builder-push");
   });
 
@@ -274,7 +274,7 @@ describe("access: Image and Builder inputs", () => {
     });
 
     it("has no git or blob credentials on a Builder (kpack fetches no source for it)", () => {
-      const t = failures(asDef(builder), { tag: `${REG}/builders/java`, stack: "base", order: [{ group: [{ id: "paketo-buildpacks/java" }] }], managedServiceAccount: { gitCredentials: [] } }).join("\n");
+      const t = failures(builder, { tag: `${REG}/builders/java`, stack: "base", order: [{ group: [{ id: "paketo-buildpacks/java" }] }], managedServiceAccount: { gitCredentials: [] } }).join("\n");
       assert.match(t, /managedServiceAccount: Unrecognized key: "gitCredentials"/);
     });
   });
@@ -285,34 +285,34 @@ describe("access: cluster-scoped kinds and Buildpack", () => {
   const store = { sources: [{ image: `${REG}/buildpacks/java:18` }] };
 
   it("points serviceAccountRef at a managed ServiceAccount in the namespace given, and makes it there", () => {
-    const obj = objectFor(asDef(clusterStore), { ...store, managedServiceAccount: { namespace: "kpack", ...creds } });
+    const obj = objectFor(clusterStore, { ...store, managedServiceAccount: { namespace: "kpack", ...creds } });
     assert.deepEqual((obj.spec as { serviceAccountRef: unknown }).serviceAccountRef, { name: "obj-clusterstore", namespace: "kpack" });
-    const companions = engine.companionsOf(clusterStore, parsed(clusterStore, { ...store, managedServiceAccount: { namespace: "kpack", ...creds } }), "ClusterStore obj");
+    const companions = companionsOf(clusterStore.object, parsed(clusterStore, { ...store, managedServiceAccount: { namespace: "kpack", ...creds } }), "ClusterStore obj");
     assert.deepEqual(companions.map((c) => `${c.kind} ${c.metadata?.namespace}/${c.metadata?.name}`).slice(-3), [
       "ServiceAccount kpack/obj-clusterstore", "Role kpack/obj-clusterstore", "RoleBinding kpack/obj-clusterstore",
     ]);
-    const stack = objectFor(asDef(clusterStack), { stackId: "io.buildpacks.stacks.jammy", buildImage: `${REG}/b:1`, runImage: `${REG}/r:1`, managedServiceAccount: { name: "puller", namespace: "kpack", ...creds } });
+    const stack = objectFor(clusterStack, { stackId: "io.buildpacks.stacks.jammy", buildImage: `${REG}/b:1`, runImage: `${REG}/r:1`, managedServiceAccount: { name: "puller", namespace: "kpack", ...creds } });
     assert.deepEqual((stack.spec as { serviceAccountRef: unknown }).serviceAccountRef, { name: "puller", namespace: "kpack" });
   });
 
   it("requires the namespace, and refuses serviceAccountRef with managedServiceAccount", () => {
-    assert.match(failures(asDef(clusterStore), { ...store, managedServiceAccount: creds }).join("\n"), /managedServiceAccount\.namespace: is required: the namespace of the ServiceAccount/);
+    assert.match(failures(clusterStore, { ...store, managedServiceAccount: creds }).join("\n"), /managedServiceAccount\.namespace: is required: the namespace of the ServiceAccount/);
     assert.match(
-      failures(asDef(clusterStore), { ...store, serviceAccountRef: { name: "sa", namespace: "kpack" }, managedServiceAccount: { namespace: "kpack" } }).join("\n"),
+      failures(clusterStore, { ...store, serviceAccountRef: { name: "sa", namespace: "kpack" }, managedServiceAccount: { namespace: "kpack" } }).join("\n"),
       /managedServiceAccount: must not be given together with serviceAccountRef/,
     );
-    assert.deepEqual(engine.companionsOf(clusterStore, parsed(clusterStore, store), "ClusterStore obj"), [], "no ServiceAccount asked for, none made");
+    assert.deepEqual(companionsOf(clusterStore.object, parsed(clusterStore, store), "ClusterStore obj"), [], "no ServiceAccount asked for, none made");
   });
 
   it("lets a ClusterBuilder use a managed ServiceAccount instead of serviceAccountRef, and still requires one of them", () => {
     const cb = { tag: `${REG}/builders/default`, stack: "base", order: [{ group: [{ id: "paketo-buildpacks/java" }] }] };
-    const obj = objectFor(asDef(clusterBuilder), { ...cb, managedServiceAccount: { namespace: "kpack", ...creds } });
+    const obj = objectFor(clusterBuilder, { ...cb, managedServiceAccount: { namespace: "kpack", ...creds } });
     assert.deepEqual((obj.spec as { serviceAccountRef: unknown }).serviceAccountRef, { name: "obj-clusterbuilder", namespace: "kpack" });
-    assert.match(failures(asDef(clusterBuilder), cb).join("\n"), /serviceAccountRef: is required: .* or give managedServiceAccount/);
+    assert.match(failures(clusterBuilder, cb).join("\n"), /serviceAccountRef: is required: .* or give managedServiceAccount/);
   });
 
   it("gives a Buildpack a managed ServiceAccount in its namespace", () => {
-    const obj = objectFor(asDef(buildpack), { namespace: "apps", image: `${REG}/buildpacks/go:1`, managedServiceAccount: creds });
+    const obj = objectFor(buildpack, { namespace: "apps", image: `${REG}/buildpacks/go:1`, managedServiceAccount: creds });
     assert.equal((obj.spec as { serviceAccountName: string }).serviceAccountName, "obj-buildpack");
   });
 });

@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
-import { builder } from "../../provider/builder";
+import { builder, builderReadiness } from "../../provider/kinds/builder";
 import type { KubeObject } from "../../provider/kube/objects";
-import { UNKNOWN } from "../../sdk/common";
-import { asDef, DIGEST_A, DIGEST_B, failures, live, objectFor, T0 } from "./fixtures/kpack";
+import { UNKNOWN } from "../../schema/common";
+import { DIGEST_A, DIGEST_B, failures, live, objectFor, T0 } from "./fixtures/kpack";
 
-const def = asDef(builder);
+const def = builder;
 const good = {
   namespace: "apps",
   tag: "127.0.0.1:5000/builders/java",
@@ -138,7 +138,7 @@ describe("Builder", () => {
 
   describe("outputs", () => {
     it("reads latestImage, buildpacks, stack, ready and upToDate off the status", () => {
-      const out = builder.outputs(b(1, builtStatus(1)));
+      const out = builder.object.outputs(b(1, builtStatus(1)));
       assert.equal(out.latestImage, `127.0.0.1:5000/builders/java@${DIGEST_A}`);
       assert.deepEqual(out.buildpacks, [
         { id: "paketo-buildpacks/java", version: "18.5.0", homepage: "http://127.0.0.1/paketo-buildpacks/java" },
@@ -152,36 +152,36 @@ describe("Builder", () => {
     });
 
     it("keeps the older image but reports upToDate false after a failed reconcile", () => {
-      const out = builder.outputs(b(2, failedStatus(2, "could not find buildpack with id 'paketo-buildpacks/jav'", true)));
+      const out = builder.object.outputs(b(2, failedStatus(2, "could not find buildpack with id 'paketo-buildpacks/jav'", true)));
       assert.equal(out.latestImage, `127.0.0.1:5000/builders/java@${DIGEST_A}`);
       assert.equal(out.ready, true);
       assert.equal(out.upToDate, false);
     });
 
     it("has nothing resolved before the first reconcile", () => {
-      const out = builder.outputs(b(1, undefined));
+      const out = builder.object.outputs(b(1, undefined));
       assert.deepEqual([out.latestImage, out.buildpacks, out.resolvedStack, out.ready, out.upToDate], [undefined, undefined, undefined, false, false]);
     });
   });
 
   describe("readiness", () => {
     it("is ready on Ready=True and UpToDate=True at the current generation", () => {
-      assert.deepEqual(builder.readiness(b(1, builtStatus(1))), { state: "ready" });
+      assert.deepEqual(builderReadiness(b(1, builtStatus(1))), { state: "ready" });
     });
 
     it("is pending while kpack has not observed the current generation, even if an older one was ready", () => {
-      const r = builder.readiness(b(2, builtStatus(1)));
+      const r = builderReadiness(b(2, builtStatus(1)));
       assert.deepEqual(r, { state: "pending", message: "waiting for kpack to observe generation 2" });
     });
 
     it("fails on UpToDate=False at the current generation although Ready stays True", () => {
-      const r = builder.readiness(b(2, failedStatus(2, "could not find buildpack with id 'paketo-buildpacks/jav'", true)));
+      const r = builderReadiness(b(2, failedStatus(2, "could not find buildpack with id 'paketo-buildpacks/jav'", true)));
       assert.deepEqual(r, { state: "failed", message: "ReconcileFailed: could not find buildpack with id 'paketo-buildpacks/jav'" });
     });
 
     it("fails with the reconcile error when there is no builder image at all", () => {
       const msg = "PUT http://127.0.0.1:5000/v2/builders/java/manifests/latest: UNAUTHORIZED: authentication required";
-      const r = builder.readiness(b(1, failedStatus(1, msg, false)));
+      const r = builderReadiness(b(1, failedStatus(1, msg, false)));
       assert.equal(r.state, "failed");
       const message = (r as { message: string }).message;
       assert.ok(message.startsWith(`ReconcileFailed: ${msg}. `), message);
@@ -191,7 +191,7 @@ describe("Builder", () => {
 
     it("stays pending while kpack waits for a stack, store or lifecycle it will retry on", () => {
       for (const msg of ["Error: clusterstack 'base' is not ready", "Error: clusterlifecycle 'default-lifecycle' is not ready", 'clusterstack.kpack.io "base" not found', 'clusterstore.kpack.io "default" not found']) {
-        const r = builder.readiness(b(1, failedStatus(1, msg, false)));
+        const r = builderReadiness(b(1, failedStatus(1, msg, false)));
         assert.equal(r.state, "pending", msg);
         assert.match((r as { message: string }).message, new RegExp(msg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
       }
@@ -199,7 +199,7 @@ describe("Builder", () => {
 
     it("ignores an UpToDate=False from an older generation", () => {
       const old = { ...failedStatus(1, "boom", true), observedGeneration: 1 };
-      assert.equal(builder.readiness(b(2, old)).state, "pending");
+      assert.equal(builderReadiness(b(2, old)).state, "pending");
     });
   });
 });

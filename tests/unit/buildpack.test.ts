@@ -1,9 +1,10 @@
 import * as assert from "node:assert/strict";
-import { buildpack } from "../../provider/buildpack";
-import * as engine from "../../provider/engine";
-import { asDef, buildpackStatus, failures, live, notReady, objectFor, ready } from "./fixtures/kpack";
+import { readyCondition } from "../../provider/conditions";
+import { buildpack } from "../../provider/kinds/buildpack";
+import * as lifecycle from "../../provider/lifecycle";
+import { buildpackStatus, failures, live, notReady, objectFor, ready } from "./fixtures/kpack";
 
-const def = asDef(buildpack);
+const def = buildpack;
 
 describe("Buildpack", () => {
   describe("schema", () => {
@@ -33,8 +34,8 @@ describe("Buildpack", () => {
 
   it("replaces when the namespace changes, updates in place when the image does", () => {
     const olds = { logicalName: "bp", providerVersion: "0.1.0", name: "java", image: "127.0.0.1:5000/paketobuildpacks/java:18", namespace: "apps" };
-    assert.deepEqual(engine.diff(def, olds, { ...olds, namespace: "other" }).replaces, ["namespace"]);
-    const d = engine.diff(def, olds, { ...olds, image: "127.0.0.1:5000/paketobuildpacks/java:19" });
+    assert.deepEqual(lifecycle.diff(def, olds, { ...olds, namespace: "other" }).replaces, ["namespace"]);
+    const d = lifecycle.diff(def, olds, { ...olds, image: "127.0.0.1:5000/paketobuildpacks/java:19" });
     assert.equal(d.changes, true);
     assert.deepEqual(d.replaces, []);
   });
@@ -51,7 +52,7 @@ describe("Buildpack", () => {
       },
       "apps",
     );
-    const out = buildpack.outputs(o);
+    const out = buildpack.object.outputs(o);
     assert.deepEqual(out.buildpacks, [
       { id: "paketo-buildpacks/java", version: "18.5.0", homepage: "http://127.0.0.1/paketo-buildpacks/java" },
       { id: "paketo-buildpacks/bellsoft-liberica", version: "11.2.1" },
@@ -60,9 +61,9 @@ describe("Buildpack", () => {
   });
 
   it("readiness follows Ready at the current generation", () => {
-    assert.deepEqual(buildpack.readiness(live("Buildpack", "java", 3, { observedGeneration: 3, conditions: [ready()] }, "apps")), { state: "ready" });
-    assert.equal(buildpack.readiness(live("Buildpack", "java", 3, { observedGeneration: 2, conditions: [ready()] }, "apps")).state, "pending");
-    const r = buildpack.readiness(live("Buildpack", "java", 1, { observedGeneration: 1, conditions: [notReady("GET http://127.0.0.1:5000/v2/paketobuildpacks/jav/manifests/18: MANIFEST_UNKNOWN")] }, "apps"));
+    assert.deepEqual(readyCondition(live("Buildpack", "java", 3, { observedGeneration: 3, conditions: [ready()] }, "apps")), { state: "ready" });
+    assert.equal(readyCondition(live("Buildpack", "java", 3, { observedGeneration: 2, conditions: [ready()] }, "apps")).state, "pending");
+    const r = readyCondition(live("Buildpack", "java", 1, { observedGeneration: 1, conditions: [notReady("GET http://127.0.0.1:5000/v2/paketobuildpacks/jav/manifests/18: MANIFEST_UNKNOWN")] }, "apps"));
     assert.equal(r.state, "failed");
     assert.match((r as { message: string }).message, /MANIFEST_UNKNOWN/);
   });

@@ -1,11 +1,12 @@
 import * as assert from "node:assert/strict";
-import * as engine from "../../provider/engine";
-import { buildToWatch, digestOf, image, imageWait } from "../../provider/image";
+import * as lifecycle from "../../provider/lifecycle";
+import { image } from "../../provider/kinds/image";
+import { buildToWatch, digestOf, imageWait } from "../../provider/kinds/image/status";
 import type { KubeObject } from "../../provider/kube/objects";
-import { UNKNOWN } from "../../sdk/common";
-import { asDef, DIGEST_A, DIGEST_B, DIGEST_C, failures, live, objectFor, T0 } from "./fixtures/kpack";
+import { UNKNOWN } from "../../schema/common";
+import { DIGEST_A, DIGEST_B, DIGEST_C, failures, live, objectFor, T0 } from "./fixtures/kpack";
 
-const def = asDef(image);
+const def = image;
 const good = {
   namespace: "apps",
   tag: "127.0.0.1:5000/team/app",
@@ -204,7 +205,7 @@ describe("Image", () => {
     it("limits the name to 63 characters (kpack copies it into label values) and auto-names within it", () => {
       const f = failures(def, { ...good, name: "a".repeat(64) });
       assert.deepEqual(f, [`Image ${"a".repeat(64)}: name: must be at most 63 characters. Choose a shorter name.`]);
-      const r = engine.check(def, undefined, { ...good, logicalName: "x".repeat(80), providerVersion: "0.1.0" });
+      const r = lifecycle.check(def, undefined, { ...good, logicalName: "x".repeat(80), providerVersion: "0.1.0" });
       assert.ok((r.inputs!.name as string).length <= 63);
     });
 
@@ -265,12 +266,12 @@ describe("Image", () => {
   describe("diff", () => {
     const olds = { ...good, logicalName: "app", providerVersion: "0.1.0", name: "app", latestImage: OLD_IMAGE };
     it("replaces on a new tag (kpack's webhook rejects a tag change)", () => {
-      const d = engine.diff(def, olds, { ...olds, tag: "127.0.0.1:5000/team/app2" });
+      const d = lifecycle.diff(def, olds, { ...olds, tag: "127.0.0.1:5000/team/app2" });
       assert.deepEqual(d.replaces, ["tag"]);
       assert.equal(d.deleteBeforeReplace, true);
     });
     it("updates in place for other changes", () => {
-      const d = engine.diff(def, olds, { ...olds, additionalTags: ["127.0.0.1:5000/team/app:stable"], source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "v2" } } });
+      const d = lifecycle.diff(def, olds, { ...olds, additionalTags: ["127.0.0.1:5000/team/app:stable"], source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "v2" } } });
       assert.equal(d.changes, true);
       assert.deepEqual(d.replaces, []);
     });
@@ -278,7 +279,7 @@ describe("Image", () => {
 
   describe("outputs", () => {
     it("reads the result of the last successful build, with its digest", () => {
-      const out = image.outputs(img(1, succeeded(1, 1, 1, NEW_IMAGE)));
+      const out = image.object.outputs(img(1, succeeded(1, 1, 1, NEW_IMAGE)));
       assert.deepEqual(out, {
         ready: true,
         latestImage: NEW_IMAGE,
@@ -292,7 +293,7 @@ describe("Image", () => {
       });
     });
     it("has no image or digest while the first build runs", () => {
-      const out = image.outputs(img(1, running(1, 1, 1)));
+      const out = image.object.outputs(img(1, running(1, 1, 1)));
       assert.equal(out.latestImage, undefined);
       assert.equal(out.digest, undefined);
       assert.equal(out.ready, false);
@@ -411,12 +412,6 @@ describe("Image", () => {
       const r = imageWait(img(2, running(2, 3, 2, NEW_IMAGE)), buildRunning(3, 2), 2);
       assert.equal(r.state, "pending");
       assert.equal((r as { build?: string }).build, "app-build-3");
-    });
-
-    it("the kind's readiness uses the Image's own generation and no Build", () => {
-      assert.deepEqual(image.readiness(img(2, succeeded(2, 2, 2, NEW_IMAGE))), { state: "ready", latestImage: NEW_IMAGE });
-      assert.equal(image.readiness(img(2, running(2, 2, 2, OLD_IMAGE))).state, "pending");
-      assert.equal(image.readiness(img(2, failed(2, 2, 2, OLD_IMAGE))).state, "failed");
     });
   });
 });

@@ -1,12 +1,12 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { imageOutputs, imageWait, ImageWait } from "../../provider/image";
+import { imageOutputs, imageWait, ImageWait } from "../../provider/kinds/image/status";
 import type { KubeObject } from "../../provider/kube/objects";
 
 /**
  * Replays watch events recorded from the real kpack controller in the test
- * environment (tests/env, PULUMI_KPACK_RECORD=1) through the pure wait logic:
+ * environment (PULUMI_KPACK_RECORD=1) through the pure wait logic:
  * the state after each event, as the provider's Image wait would see it.
  */
 interface Recording {
@@ -17,7 +17,8 @@ interface Recording {
 const dir = path.join(__dirname, "..", "..", "..", "tests", "unit", "recordings");
 function replay(name: string, generation = 1): { states: ImageWait[]; last: KubeObject } {
   const r = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")) as Recording;
-  return { states: r.events.map((e) => imageWait(e.object, undefined, generation)), last: r.events[r.events.length - 1].object };
+  const images = r.events.filter((e) => e.object.kind === "Image");
+  return { states: images.map((e) => imageWait(e.object, undefined, generation)), last: images[images.length - 1].object };
 }
 
 describe("Image wait over recorded kpack watch events", () => {
@@ -52,7 +53,7 @@ describe("Image wait over recorded kpack watch events", () => {
 
   it("a rebuild kpack makes on its own shows as a new digest and build counter in the outputs (what refresh reports)", () => {
     const { last } = replay("image-rebuild-succeeded.json");
-    const first = (JSON.parse(fs.readFileSync(path.join(dir, "image-rebuild-succeeded.json"), "utf8")) as Recording).events[0].object;
+    const first = (JSON.parse(fs.readFileSync(path.join(dir, "image-rebuild-succeeded.json"), "utf8")) as Recording).events.find((e) => e.object.kind === "Image")!.object;
     assert.notEqual(imageOutputs(last).latestImage, imageOutputs(first).latestImage);
     assert.equal(imageOutputs(last).buildCounter, 2);
   });

@@ -2,11 +2,11 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { Builder } from "../../sdk/builder";
 import { Buildpack } from "../../sdk/buildpack";
-import { ClusterBuilder } from "../../sdk/clusterBuilder";
-import { ClusterBuildpack } from "../../sdk/clusterBuildpack";
-import { ClusterLifecycle } from "../../sdk/clusterLifecycle";
-import { ClusterStack } from "../../sdk/clusterStack";
-import { ClusterStore } from "../../sdk/clusterStore";
+import { ClusterBuilder } from "../../sdk/cluster-builder";
+import { ClusterBuildpack } from "../../sdk/cluster-buildpack";
+import { ClusterLifecycle } from "../../sdk/cluster-lifecycle";
+import { ClusterStack } from "../../sdk/cluster-stack";
+import { ClusterStore } from "../../sdk/cluster-store";
 import { Image } from "../../sdk/image";
 import { isKpackObject, refName } from "../../sdk/refs";
 

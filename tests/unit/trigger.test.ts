@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { buildToWatch, imageWait, newestBuild } from "../../provider/image";
+import { buildToWatch, imageWait, newestBuild } from "../../provider/kinds/image/status";
 import type { KubeObject } from "../../provider/kube/objects";
 
 function build(name: string, n: number, created: string): KubeObject {

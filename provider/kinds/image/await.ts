@@ -1,0 +1,68 @@
+import type { ImageInputs } from "../../../schema/image";
+import { KPACK_API_VERSION } from "../../../schema/common";
+import { condition, CONDITION } from "../../conditions";
+import type { AwaitContext } from "../../kind";
+import type { KubeObject } from "../../kube/objects";
+import { TimeoutError } from "../../wait-policy";
+import { buildProgress, buildToWatch, imageWait } from "./status";
+import { triggerIfAsked } from "./trigger";
+
+/**
+ * Image create/update wait, as `kp image … --wait` does it: watch the Image
+ * until kpack has observed the generation written; when that generation made
+ * a Build, watch that Build (showing its steps as they complete) until it
+ * ends; then the Image again until it records the Build's image. Decisions
+ * are the pure imageWait() (status.ts); this is only the I/O around it, over
+ * ctx.io, which unit tests drive with recorded events.
+ */
+export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeObject> {
+  const G = ctx.generation;
+  const minBuild = await triggerIfAsked(ctx);
+  let build: KubeObject | undefined;
+  let lastImage: KubeObject | undefined;
+  let failure: string | undefined;
+  const timedOut = (e: unknown) => {
+    if (!(e instanceof TimeoutError)) return e;
+    const state = lastImage ? imageWait(lastImage, build, G, minBuild) : undefined;
+    const last = [state?.state === "pending" ? state.message : undefined, build?.status ? buildProgress(build) : undefined].filter(Boolean).join(". ");
+    return new TimeoutError(ctx.label, "for its build", ctx.deadline.budgetMs, last || undefined, e.watchError);
+  };
+  for (;;) {
+    let needBuild: string | undefined;
+    const img = await ctx.io.waitUntil(ctx.ref, (o) => {
+      if (!o) return true;
+      lastImage = o;
+      const wanted = buildToWatch(o, G, minBuild);
+      if (wanted && wanted !== build?.metadata?.name) {
+        needBuild = wanted;
+        return true;
+      }
+      const r = imageWait(o, build, G, minBuild);
+      if (r.state === "pending") ctx.progress.status(r.message);
+      if (r.state === "failed") failure = r.message;
+      return r.state !== "pending";
+    }, ctx.deadline, "for the Image to be built").catch((e: unknown) => {
+      throw timedOut(e);
+    });
+    if (!img) throw new Error(`${ctx.label}: it was deleted while waiting for its build.`);
+    if (failure !== undefined) throw new Error(`${ctx.label}: ${failure}.`);
+    if (!needBuild) return img;
+
+    const ref = { apiVersion: KPACK_API_VERSION, kind: "Build", name: needBuild, namespace: ctx.ref.namespace };
+    const placeholder: KubeObject = { apiVersion: ref.apiVersion, kind: "Build", metadata: { name: needBuild } };
+    build = await ctx.io.get(ref);
+    if (!build) {
+      // Pruned by the history limit already, or not yet visible: the Image's own status decides.
+      build = placeholder;
+      continue;
+    }
+    ctx.progress.info(`${ctx.label}: ${buildProgress(build)}`);
+    build = (await ctx.io.waitUntil(ref, (b) => {
+      if (b) ctx.progress.status(buildProgress(b));
+      return !b || ["True", "False"].includes(condition(b, CONDITION.Succeeded)?.status ?? "");
+    }, ctx.deadline, `for Build ${needBuild} to finish`).catch((e: unknown) => {
+      throw timedOut(e);
+    })) ?? placeholder;
+    ctx.progress.info(`${ctx.label}: ${buildProgress(build)}`);
+  }
+}

@@ -1,0 +1,161 @@
+import { registryAuthHint } from "../../access";
+import { BUILD_ANNOTATION, BUILD_LABEL, condition, CONDITION, explain, readyCondition, status } from "../../conditions";
+import type { KubeObject } from "../../kube/objects";
+import type { Props } from "../../values";
+
+/**
+ * Image status, pure: outputs, and where the wait for a spec change stands.
+ *
+ * The wait follows kp's (kpack-cli pkg/logs/wait_for_image.go, kpack.md §3),
+ * as a pure function of the Image, the Build its status points at, and the
+ * generation G pulumi-kpack wrote:
+ *  1. pending until status.observedGeneration reaches G; failed when it is
+ *     already past G ("updated before processed": someone else changed it);
+ *  2. when status.latestBuildImageGeneration == G, the Build in
+ *     status.latestBuildRef decides: its Succeeded condition;
+ *  3. otherwise Ready=False fails;
+ *  4. otherwise the result is status.latestImage.
+ * Two refinements over kp: in step 4 Ready=Unknown stays pending (kp returns
+ * the previous latestImage, even an empty one, while a build of an older
+ * generation still runs or the source resolver is not ready); and after the
+ * Build succeeds the wait goes on until the Image records that Build's image,
+ * so the outputs read off the Image are the new ones.
+ */
+
+interface ImageStatus {
+  observedGeneration?: number;
+  latestBuildRef?: string;
+  latestBuildImageGeneration?: number;
+  latestImage?: string;
+  latestStack?: string;
+  buildCounter?: number;
+  latestBuildReason?: string;
+}
+
+interface BuildStatus {
+  latestImage?: string;
+  podName?: string;
+  stepsCompleted?: string[] | null;
+}
+
+export type ImageWait =
+  | { state: "ready"; latestImage: string }
+  /** `build`: the Build whose progress decides the wait (fetch it and call imageWait again). */
+  | { state: "pending"; message: string; build?: string }
+  | { state: "failed"; message: string };
+
+function imageStatus(image: KubeObject): ImageStatus {
+  return status(image) as ImageStatus;
+}
+
+/** The Build the wait for generation G depends on: latestBuildRef, when that build was made for G. */
+export function buildToWatch(image: KubeObject, generation: number, minBuild = 0): string | undefined {
+  const s = imageStatus(image);
+  if ((s.observedGeneration ?? 0) !== generation || s.latestBuildImageGeneration !== generation) return undefined;
+  if ((s.buildCounter ?? 0) < minBuild) return undefined;
+  return s.latestBuildRef || undefined;
+}
+
+/** The Image's newest Build (highest build number; creation time breaks ties), as kp image trigger picks it. */
+export function newestBuild(builds: readonly KubeObject[]): KubeObject | undefined {
+  const num = (b: KubeObject) => Number(b.metadata?.labels?.[BUILD_LABEL.buildNumber] ?? 0);
+  const time = (b: KubeObject) => new Date(b.metadata?.creationTimestamp ?? 0).getTime();
+  return [...builds].sort((a, b) => num(b) - num(a) || time(b) - time(a))[0];
+}
+
+/** One line on where a Build stands, for progress in `pulumi up`. */
+export function buildProgress(build: KubeObject): string {
+  const b = (build.status ?? {}) as BuildStatus;
+  const labels = build.metadata?.labels ?? {};
+  const reason = build.metadata?.annotations?.[BUILD_ANNOTATION.reason];
+  const number = labels[BUILD_LABEL.buildNumber];
+  const head = `Build ${build.metadata?.name ?? "?"}${number ? ` (#${number}${reason ? `, ${reason}` : ""})` : ""}`;
+  const succeeded = condition(build, CONDITION.Succeeded);
+  if (succeeded?.status === "True") return `${head} succeeded: ${b.latestImage ?? "no image reported"}`;
+  if (succeeded?.status === "False") return `${head} failed: ${explain(succeeded, "no reason given")}`;
+  const steps = b.stepsCompleted?.length ? `steps done: ${b.stepsCompleted.join(", ")}` : "starting";
+  return `${head} running, ${steps}`;
+}
+
+/** Step 2 with the Build at hand: its Succeeded condition decides. */
+function fromBuild(image: KubeObject, build: KubeObject, ref: string): ImageWait {
+  const s = imageStatus(image);
+  const b = (build.status ?? {}) as BuildStatus;
+  const succeeded = condition(build, CONDITION.Succeeded);
+  if (succeeded?.status === "True") {
+    if (!b.latestImage) return { state: "failed", message: `Build ${ref} succeeded but reports no image (its status.latestImage is empty)` };
+    if (s.latestImage === b.latestImage) return { state: "ready", latestImage: b.latestImage };
+    return { state: "pending", message: `Build ${ref} succeeded; waiting for kpack to record ${b.latestImage} on the Image`, build: ref };
+  }
+  if (succeeded?.status === "False") {
+    const ns = build.metadata?.namespace ?? image.metadata?.namespace;
+    const logs = b.podName ? `. Build logs: kubectl logs -n ${ns} ${b.podName} --all-containers` : "";
+    const why = explain(succeeded, "no reason given");
+    return { state: "failed", message: `Build ${ref} failed: ${why}${logs}${registryAuthHint(image, why)}` };
+  }
+  const steps = b.stepsCompleted?.length ? ` (steps done: ${b.stepsCompleted.join(", ")})` : "";
+  const why = succeeded && (succeeded.reason || succeeded.message) ? `: ${explain(succeeded, "")}` : "";
+  return { state: "pending", message: `Build ${ref} is running${steps}${why}`, build: ref };
+}
+
+/**
+ * Where the wait for generation `generation` of `image` stands. `build` is the
+ * Build named by status.latestBuildRef when the caller has it (see
+ * buildToWatch); without it the Image's own Ready condition stands in for it,
+ * which kpack updates when the Build finishes.
+ */
+export function imageWait(image: KubeObject, build: KubeObject | undefined, generation: number, minBuild = 0): ImageWait {
+  const s = imageStatus(image);
+  const observed = s.observedGeneration ?? 0;
+  // After a triggered rebuild (triggerBuild), only build #minBuild or later decides.
+  if ((s.buildCounter ?? 0) < minBuild && observed <= generation) {
+    return { state: "pending", message: `waiting for kpack to start build #${minBuild} (triggered)` };
+  }
+  if (observed > generation) {
+    return {
+      state: "failed",
+      message:
+        `updated before processed: kpack observed generation ${observed}, but pulumi-kpack wrote generation ${generation}, so something else changed the Image meanwhile. ` +
+        `Find the other writer in metadata.managedFields, then run pulumi refresh and pulumi up again`,
+    };
+  }
+  if (observed < generation) return { state: "pending", message: `waiting for kpack to observe generation ${generation} (it has seen ${observed})` };
+
+  const ready = condition(image, CONDITION.Ready);
+  if (s.latestBuildImageGeneration === generation && s.latestBuildRef) {
+    const ref = s.latestBuildRef;
+    if (build && build.metadata?.name === ref) return fromBuild(image, build, ref);
+    if (ready?.status === "True" && s.latestImage) return { state: "ready", latestImage: s.latestImage };
+    if (ready?.status === "False") {
+      const why = explain(ready, `Build ${ref} failed`);
+      return { state: "failed", message: `${why}${registryAuthHint(image, why)}` };
+    }
+    return { state: "pending", message: `waiting for Build ${ref}${ready?.reason ? ` (${explain(ready, "")})` : ""}`, build: ref };
+  }
+
+  if (ready?.status === "False") return { state: "failed", message: explain(ready, "Ready is False") };
+  if (ready?.status === "True" && s.latestImage) return { state: "ready", latestImage: s.latestImage };
+  if (!ready) return { state: "pending", message: "waiting for the Ready condition" };
+  return { state: "pending", message: `Ready is ${ready.status} (${explain(ready, "no reason given")})` };
+}
+
+/** `sha256:…` of a digest reference `repo@sha256:…`. */
+export function digestOf(ref: string | undefined): string | undefined {
+  const at = ref?.lastIndexOf("@") ?? -1;
+  return at >= 0 ? ref!.slice(at + 1) : undefined;
+}
+
+export function imageOutputs(obj: KubeObject): Props {
+  const s = imageStatus(obj);
+  return {
+    ready: readyCondition(obj).state === "ready",
+    latestImage: s.latestImage || undefined,
+    digest: digestOf(s.latestImage || undefined),
+    latestBuildRef: s.latestBuildRef || undefined,
+    buildCounter: s.buildCounter,
+    latestBuildReason: s.latestBuildReason || undefined,
+    latestStack: s.latestStack || undefined,
+    latestBuildImageGeneration: s.latestBuildImageGeneration,
+    conditions: status(obj).conditions ?? [],
+  };
+}

@@ -1,0 +1,235 @@
+import * as crypto from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { BOOKKEEPING_KEYS, ClusterAccess, CommonInputs, DEFAULT_NAMESPACE } from "../schema/common";
+import { kube, Kube } from "./kube/client";
+import { Progress, progressFor } from "./progress";
+import { compact, containsUnknown, deepEqual, Props, unknownAlong } from "./values";
+import { Deadline, DEFAULT_TIMEOUT_SECONDS, InitError, KindName, TIMEOUT_ADVICE, TimeoutError } from "./wait-policy";
+
+/**
+ * The lifecycle every resource shares, and the one place that speaks Pulumi's
+ * dynamic-provider contract: check (auto-naming, validation against the kind's
+ * schema), diff (which input keys changed, which replace), create/update (one
+ * Deadline per operation), read (outputs and inputs from the live state) and
+ * delete. A resource supplies what is its own in a ResourceDefinition; kpack
+ * object kinds get theirs from defineKind() (provider/kind.ts).
+ */
+
+/** A kind's schemas as the provider uses them (see schema/common.ts kindSchemas). */
+export interface KindSchemas<A> {
+  inputs: z.ZodType<A>;
+  /** Input keys whose change is a change to the resource. */
+  keys: readonly string[];
+}
+
+/** What one create, update or delete has: its cluster, its deadline and where it reports. */
+export interface Operation<A> {
+  kube: Kube;
+  deadline: Deadline;
+  /** `<Kind> <namespace/name>`, for messages. */
+  label: string;
+  progress: Progress;
+  /** The inputs as the engine sent them, for outputs (they carry the inputs). */
+  props: Props;
+  /** The previous inputs, on update (undefined when they no longer parse). */
+  previous?: A;
+  /** The stored state (inputs and outputs) before an update. */
+  previousState?: Props;
+}
+
+export interface ResourceDefinition<A extends CommonInputs> {
+  kind: KindName;
+  schema: KindSchemas<A>;
+  /** Input keys whose change cannot be applied in place. */
+  replaceOn: readonly string[];
+  /** Objects named like kpack's: auto-named in check, and name (and namespace) changes replace. Absent: no object name. */
+  naming?: { namespaced: boolean; maxNameLength: number };
+  /** Create or update: make the cluster match args. An error after the first write should be an InitError. */
+  apply(args: A, op: Operation<A>): Promise<{ id: string; outputs: Props }>;
+  /** Outputs read off the cluster; undefined when it is gone. */
+  read(id: string, state: Props, k: Kube): Promise<Props | undefined>;
+  /** Delete; `args` are the stored inputs when they still parse. */
+  remove(id: string, state: Props, args: A | undefined, op: Operation<A>): Promise<void>;
+}
+
+/** The dynamic-provider methods of one kind, over the engine's property bags. */
+export interface ResourceHandlers {
+  check(olds: Props | undefined, news: Props): pulumi.dynamic.CheckResult<Props>;
+  diff(id: string, olds: Props, news: Props): pulumi.dynamic.DiffResult;
+  create(inputs: Props): Promise<pulumi.dynamic.CreateResult<Props>>;
+  read(id: string, props: Props | undefined): Promise<pulumi.dynamic.ReadResult<Props>>;
+  update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult<Props>>;
+  delete(id: string, props: Props): Promise<void>;
+}
+
+export function handlersOf<A extends CommonInputs>(def: ResourceDefinition<A>): ResourceHandlers {
+  return {
+    check: (olds, news) => check(def, olds, news),
+    diff: (_id, olds, news) => diff(def, olds, news),
+    create: (inputs) => apply(def, inputs),
+    read: (id, props) => read(def, id, props),
+    update: async (_id, olds, news) => ({ outs: (await apply(def, news, olds)).outs }),
+    delete: (id, props) => remove(def, id, props),
+  };
+}
+
+export function label(kind: string, args: { name?: string; namespace?: string; logicalName?: unknown }, named = true): string {
+  if (!named) return `${kind} ${String(args.logicalName)}`;
+  const where = args.name ? `${args.namespace ? `${args.namespace}/` : ""}${args.name}` : `(${String(args.logicalName)})`;
+  return `${kind} ${where}`;
+}
+
+function labelOf<A extends CommonInputs>(def: ResourceDefinition<A>, args: { name?: string; namespace?: string; logicalName?: unknown }): string {
+  return label(def.kind, args, def.naming !== undefined);
+}
+
+/** A DNS-1123 name from a Pulumi logical name plus a random suffix, like Pulumi's auto-naming. */
+export function autoName(logicalName: string, maxLength: number): string {
+  const suffix = crypto.randomBytes(4).toString("hex").slice(0, 7);
+  let base = logicalName.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+  base = base.slice(0, maxLength - suffix.length - 1).replace(/-+$/, "") || "kpack";
+  return `${base}-${suffix}`;
+}
+
+/** Inputs or outputs without the serialized provider and undefined members. */
+export function strip(p: Props | undefined): Props {
+  const out: Props = {};
+  for (const [k, v] of Object.entries(p ?? {})) if (k !== "__provider" && v !== undefined) out[k] = v;
+  return out;
+}
+
+/** A zod issue path as users write it: `source.blob.url`, `order[0].group`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`)).join("") || "(args)";
+}
+
+export function check<A extends CommonInputs>(def: ResourceDefinition<A>, olds: Props | undefined, news: Props): pulumi.dynamic.CheckResult<Props> {
+  const inputs = strip(news);
+  const prev = strip(olds);
+  const naming = def.naming;
+  if (naming) {
+    if (inputs.name === undefined) {
+      // Keep an auto-generated name across updates; make a new one only the first time.
+      if (prev.autoNamed === true && typeof prev.name === "string") inputs.name = prev.name;
+      else inputs.name = autoName(String(inputs.logicalName ?? def.kind), naming.maxNameLength);
+      inputs.autoNamed = true;
+    } else {
+      delete inputs.autoNamed;
+    }
+    // Written into the inputs so the stored state matches the next program's
+    // checked inputs (no phantom replace) and the namespace is known at preview.
+    if (naming.namespaced && inputs.namespace === undefined) inputs.namespace = DEFAULT_NAMESPACE;
+  }
+  const parsed = def.schema.inputs.safeParse(inputs);
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  const lbl = labelOf(def, inputs as { name?: string; namespace?: string; logicalName?: unknown });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      // A value unknown at preview is checked again at apply, when it is known.
+      if (unknownAlong(inputs, issue.path)) continue;
+      failures.push({ property: String(issue.path[0] ?? ""), reason: `${lbl}: ${formatPath(issue.path)}: ${issue.message}.` });
+    }
+  }
+  if (naming && typeof inputs.name === "string" && inputs.name.length > naming.maxNameLength) {
+    failures.push({ property: "name", reason: `${def.kind} ${inputs.name}: name: must be at most ${naming.maxNameLength} characters. Choose a shorter name.` });
+  }
+  return { inputs, failures };
+}
+
+export function diff<A extends CommonInputs>(def: ResourceDefinition<A>, olds: Props, news: Props): pulumi.dynamic.DiffResult {
+  const o = strip(olds);
+  const n = strip(news);
+  const changed = def.schema.keys.filter((k) => !deepEqual(o[k], n[k]) || containsUnknown(n[k]));
+  const replaceKeys = new Set([...(def.naming ? ["name", "namespace"] : []), ...def.replaceOn]);
+  const replaces = changed.filter((k) => replaceKeys.has(k));
+  return {
+    changes: changed.length > 0,
+    replaces,
+    // A kpack object keeps its name across a replacement, so the old one must go first.
+    deleteBeforeReplace: replaces.length > 0,
+  };
+}
+
+function parse<A extends CommonInputs>(def: ResourceDefinition<A>, props: Props): A {
+  const r = def.schema.inputs.safeParse(strip(props));
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new Error(`${labelOf(def, props as { name?: string })}: ${formatPath(first.path)}: ${first.message}.`);
+  }
+  return r.data;
+}
+
+/** The input keys (and bookkeeping keys) of stored state: what read() returns as inputs. */
+function inputsOf<A extends CommonInputs>(def: ResourceDefinition<A>, state: Props): Props {
+  const inputs: Props = {};
+  for (const key of [...def.schema.keys, ...BOOKKEEPING_KEYS]) if (state[key] !== undefined) inputs[key] = state[key];
+  return inputs;
+}
+
+/** The checked args stored in a resource's state (its outputs carry its inputs), or undefined when they no longer parse. */
+function argsFromState<A extends CommonInputs>(def: ResourceDefinition<A>, state: Props): A | undefined {
+  const r = def.schema.inputs.safeParse(inputsOf(def, state));
+  return r.success ? r.data : undefined;
+}
+
+/** Cluster access as stored in state. */
+function accessOf(state: Props): ClusterAccess {
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  return { kubeconfig: str(state.kubeconfig), context: str(state.context) };
+}
+
+function budget<A extends CommonInputs>(def: ResourceDefinition<A>, timeoutSeconds: unknown): Deadline {
+  return Deadline.seconds(typeof timeoutSeconds === "number" ? timeoutSeconds : DEFAULT_TIMEOUT_SECONDS[def.kind]);
+}
+
+/** The message a user reads for an error of an operation: a timeout says what to do about it. */
+export function userMessage(e: unknown): string {
+  const m = (e as Error)?.message ?? String(e);
+  return e instanceof TimeoutError ? `${m} ${TIMEOUT_ADVICE}` : m;
+}
+
+async function apply<A extends CommonInputs>(def: ResourceDefinition<A>, props: Props, olds?: Props): Promise<{ id: string; outs: Props }> {
+  const args = parse(def, props);
+  const op: Operation<A> = {
+    kube: kube(args),
+    deadline: budget(def, args.timeoutSeconds),
+    label: labelOf(def, args),
+    progress: progressFor(args.resourceUrn),
+    props,
+    previous: olds ? argsFromState(def, strip(olds)) : undefined,
+    previousState: olds ? strip(olds) : undefined,
+  };
+  try {
+    const { id, outputs } = await def.apply(args, op);
+    // The engine's Struct encoding rejects undefined members: drop them.
+    return { id, outs: compact({ ...props, ...outputs }) };
+  } catch (e) {
+    // An InitError already tells the user (see provider/kind.ts): Pulumi keeps the resource with its properties.
+    if (e instanceof InitError) throw e;
+    throw new Error(userMessage(e));
+  }
+}
+
+async function read<A extends CommonInputs>(def: ResourceDefinition<A>, id: string, props: Props | undefined): Promise<pulumi.dynamic.ReadResult<Props>> {
+  const state = strip(props);
+  const outputs = await def.read(id, state, kube(accessOf(state)));
+  // Gone out of band: an empty id removes it from the state.
+  if (!outputs) return { id: "", props: {} };
+  return { id, props: compact({ ...state, ...outputs }), inputs: inputsOf(def, state) };
+}
+
+async function remove<A extends CommonInputs>(def: ResourceDefinition<A>, id: string, props: Props): Promise<void> {
+  const state = strip(props);
+  const args = argsFromState(def, state);
+  const op: Operation<A> = {
+    kube: kube(accessOf(state)),
+    deadline: budget(def, state.timeoutSeconds),
+    label: labelOf(def, args ?? { ...state, name: id.split("/").pop() }),
+    progress: progressFor(typeof state.resourceUrn === "string" ? state.resourceUrn : undefined),
+    props: state,
+  };
+  await def.remove(id, state, args, op).catch((e: unknown) => {
+    throw new Error(userMessage(e));
+  });
+}

@@ -1,0 +1,248 @@
+import { z } from "zod";
+import {
+  commonInputs,
+  imageReference,
+  kindSchemas,
+  namespaceInput,
+  objectName,
+  objectNameOf,
+  quantity,
+  quantityOf,
+  registryOf,
+  required,
+  tagReference,
+  UNKNOWN,
+} from "./common";
+import { imageServiceAccountSchema, oneServiceAccount } from "./service-account";
+
+/**
+ * Image (kpack.io/v1alpha2, namespaced): kpack builds `source` with the
+ * builder and pushes the result to `tag`, and builds again whenever the
+ * source, the build config, the builder's buildpacks or its stack change.
+ * `latestImage` is the digest-pinned result to deploy.
+ */
+
+const oneOf = (keys: readonly string[], example: string) => (v: Record<string, unknown>, ctx: z.RefinementCtx) => {
+  const given = keys.filter((k) => v[k] !== undefined);
+  if (given.length === 0) {
+    ctx.addIssue({ code: "custom", path: [], message: `must give exactly one of ${keys.join(", ")}, e.g. ${example}` });
+  } else if (given.length > 1) {
+    ctx.addIssue({ code: "custom", path: [given[1]], message: `must give exactly one of ${keys.join(", ")}, but gives ${given.join(" and ")}. Keep one` });
+  }
+};
+
+/** Where the source code comes from (spec.source): exactly one of git, blob or registry. */
+export const sourceSchema = z
+  .object(
+    {
+      /** A git repository at a branch, tag or commit; kpack polls branches and rebuilds on new commits. */
+      git: z
+        .object({
+          url: z.string(required("the repository URL, e.g. https://github.com/org/app")).min(1, "must not be empty: give the repository URL"),
+          revision: z.string(required("a branch, tag or commit SHA, e.g. main")).min(1, "must not be empty: give a branch, tag or commit SHA"),
+          /** Clone submodules too. */
+          initializeSubmodules: z.boolean().optional(),
+        })
+        .strict()
+        .optional(),
+      /** An archive (zip, tar, tar.gz) at a URL. */
+      blob: z
+        .object({
+          url: z.string(required("the URL of a zip or tar archive")).min(1, "must not be empty: give the URL of a zip or tar archive"),
+          /** `helper` or `secret` (credentials from a `kpack.io/blob` Secret of the ServiceAccount). Default: none. */
+          auth: z.enum(["helper", "secret"], { error: 'must be "helper" or "secret" (or left out for no authentication)' }).optional(),
+          /** Leading path components to strip from the archive. */
+          stripComponents: z.number().int("must be a whole number").min(0, "must be 0 or more").optional(),
+        })
+        .strict()
+        .optional(),
+      /** An OCI image whose layers hold the source. */
+      registry: z
+        .object({
+          image: imageReference,
+          /** Secrets to pull the source image with. */
+          imagePullSecrets: z.array(z.object({ name: objectNameOf("the Secret name") }).strict()).optional(),
+        })
+        .strict()
+        .optional(),
+      /** Directory inside the source to build. Default: its root. */
+      subPath: z.string().optional(),
+    },
+    required('where the source comes from, e.g. {git: {url: "https://github.com/org/app", revision: "main"}}'),
+  )
+  .strict()
+  .superRefine(oneOf(["git", "blob", "registry"], '{git: {url: "https://github.com/org/app", revision: "main"}}'));
+
+/** The build cache (spec.cache): a volume or a registry image. */
+export const cacheSchema = z
+  .object({
+    /** A PersistentVolumeClaim kpack creates (`<image>-cache`); its size can only grow. */
+    volume: z
+      .object({
+        size: quantityOf("the volume size, e.g. 2G"),
+        /** StorageClass of the claim; needed when the cluster has no default StorageClass. Cannot change later. */
+        storageClassName: objectName.optional(),
+      })
+      .strict()
+      .optional(),
+    /** A cache image in a registry. */
+    registry: z.object({ tag: tagReference }).strict().optional(),
+  })
+  .strict()
+  .superRefine(oneOf(["volume", "registry"], '{volume: {size: "2G"}}'));
+
+const envVar = z
+  .object({
+    name: z.string(required("the variable name")).regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, "must be a valid environment variable name (letters, digits, '_', '-', '.'; not starting with a digit)"),
+    value: z.string().optional(),
+    valueFrom: z
+      .object({
+        configMapKeyRef: z.object({ name: objectNameOf("the ConfigMap name"), key: z.string().min(1, "must not be empty"), optional: z.boolean().optional() }).strict().optional(),
+        fieldRef: z.object({ fieldPath: z.string().min(1, "must not be empty"), apiVersion: z.string().optional() }).strict().optional(),
+        resourceFieldRef: z.object({ resource: z.string().min(1, "must not be empty"), containerName: z.string().optional(), divisor: quantity.optional() }).strict().optional(),
+        secretKeyRef: z
+          .never({
+            error:
+              "kpack rejects secretKeyRef in build env (kpack #1945). Give a plain value or a configMapKeyRef; for registry, git or blob credentials, attach a Secret to the Image's ServiceAccount instead",
+          })
+          .optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.value !== undefined && v.valueFrom !== undefined) ctx.addIssue({ code: "custom", path: ["valueFrom"], message: "must not be given together with value. Keep one" });
+  });
+
+/** Build pod settings (spec.build). */
+export const buildSchema = z
+  .object({
+    /** Environment of the build (BP_* variables etc.). A change starts a build. */
+    env: z.array(envVar).optional(),
+    /** CPU and memory of the build pod. A change starts a build. */
+    resources: z.object({ limits: z.record(z.string(), quantity).optional(), requests: z.record(z.string(), quantity).optional() }).strict().optional(),
+    /** Service bindings (Secrets as {kind, name, apiVersion?}). A change starts a build. */
+    services: z.array(z.object({ kind: z.string().min(1, "must not be empty"), name: objectNameOf("the bound object's name"), apiVersion: z.string().optional() }).strict()).optional(),
+    tolerations: z
+      .array(
+        z
+          .object({
+            key: z.string().optional(),
+            operator: z.enum(["Exists", "Equal"]).optional(),
+            value: z.string().optional(),
+            effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+            tolerationSeconds: z.number().int().optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    /** Node labels the build pod must match; kpack sets `kubernetes.io/os` itself. */
+    nodeSelector: z
+      .record(z.string(), z.string())
+      .superRefine((v, ctx) => {
+        if ("kubernetes.io/os" in v) ctx.addIssue({ code: "custom", path: ["kubernetes.io/os"], message: "must not be set: kpack picks the OS from the builder. Remove this key" });
+      })
+      .optional(),
+    /** Pod affinity, as in a Pod spec. */
+    affinity: z.record(z.string(), z.unknown()).optional(),
+    runtimeClassName: objectName.optional(),
+    schedulerName: z.string().min(1, "must not be empty").optional(),
+    /** Seconds a build may run before kpack stops it (the pod's activeDeadlineSeconds). */
+    buildTimeout: z.number().int("must be a whole number of seconds").positive("must be at least 1 second").optional(),
+    /** Creation time recorded in the image: "now", or a Unix timestamp in seconds. Default: the buildpacks' fixed date. */
+    creationTime: z.string().regex(/^(now|[0-9]+)$/, 'must be "now" or a Unix timestamp in seconds').optional(),
+  })
+  .strict();
+
+const historyLimit = z.number().int("must be a whole number").min(1, "must be at least 1 (kpack keeps at least one build)");
+
+const imageShape = {
+  ...commonInputs,
+  /** Image name; at most 63 characters, because kpack copies it into label values. Default: the Pulumi name plus a random suffix. */
+  name: commonInputs.name,
+  /** Namespace of the Image; a Builder it uses must be in it too. Default: `default`. */
+  namespace: namespaceInput,
+  /** Where kpack pushes the app image (spec.tag), e.g. `registry.example.com/team/app`. Cannot change: a new tag replaces the Image. */
+  tag: tagReference,
+  /** More tags kpack pushes each build to (spec.additionalTags); same registry as `tag`. A change starts no build. */
+  additionalTags: z.array(tagReference).optional(),
+  /** The builder (spec.builder): `{kind: "Builder" | "ClusterBuilder", name}`. A Builder must be in the Image's namespace. */
+  builder: z
+    .object(
+      {
+        kind: z.enum(["Builder", "ClusterBuilder"], { error: 'must be "Builder" or "ClusterBuilder"' }),
+        name: objectNameOf("the builder's name"),
+      },
+      required('the builder to use, e.g. {kind: "ClusterBuilder", name: "default"}, or pass the Builder/ClusterBuilder resource'),
+    )
+    .strict(),
+  /** An existing ServiceAccount (same namespace) whose secrets kpack uses to pull the source and push the image. Default: `default`. Not with managedServiceAccount. */
+  serviceAccountName: objectName.optional(),
+  /**
+   * A ServiceAccount pulumi-kpack makes for this Image, with these credentials as
+   * Secrets kpack reads: `registryCredentials` (`[{registry, username, password}]`),
+   * `dockerConfigJson`, `gitCredentials` (`[{url, username, password}]` or
+   * `[{url, sshPrivateKey, knownHosts?}]`), `blobCredentials` (`[{host, username,
+   * password}]`, `[{host, bearer}]` or `[{host, authorization}]`), and `name`
+   * (default `<image name>-image`). Credentials are kept secret in state. Its Role
+   * grants nothing: the build pod needs no Kubernetes API access. Not with serviceAccountName.
+   */
+  managedServiceAccount: imageServiceAccountSchema.optional(),
+  /** Source code: exactly one of git, blob or registry, plus an optional subPath. */
+  source: sourceSchema,
+  /** Build cache: `{volume: {size, storageClassName?}}` or `{registry: {tag}}`. Default: none (pulumi-kpack writes no cache; kpack's webhook would add a 2G volume when a default StorageClass exists). */
+  cache: cacheSchema.optional(),
+  /** Failed builds to keep. Default: 10. */
+  failedBuildHistoryLimit: historyLimit.optional(),
+  /** Successful builds to keep. Default: 10. */
+  successBuildHistoryLimit: historyLimit.optional(),
+  /** `BuildNumber` also pushes `<tag>-b<N>.<date>.<time>` each build; `None` only the tag and additionalTags. Default: `BuildNumber`. */
+  imageTaggingStrategy: z.enum(["BuildNumber", "None"], { error: 'must be "BuildNumber" or "None"' }).optional(),
+  /** Build pod settings: env, resources, services, scheduling, buildTimeout, creationTime. */
+  build: buildSchema.optional(),
+  /** Path of project.toml in the source. Default: project.toml at the source root. */
+  projectDescriptorPath: z.string().min(1, "must not be empty").optional(),
+  /**
+   * Change this value to make kpack build again with the same spec, as `kp image trigger` does, except
+   * that `pulumi up` waits for the build: after fixing credentials, or to rebuild at once. kpack starts
+   * no build for a changed ServiceAccount, builder name or cache (kpack #1198). The first value starts nothing.
+   */
+  triggerBuild: z.string().min(1, "must not be empty").optional(),
+  /** Process type the image starts by default, e.g. `web`. */
+  defaultProcess: z.string().min(1, "must not be empty").optional(),
+  /** Cosign signing annotations (spec.cosign.annotations). */
+  cosign: z.object({ annotations: z.array(z.object({ name: z.string().min(1, "must not be empty"), value: z.string() }).strict()).optional() }).strict().optional(),
+};
+
+/** additionalTags must be in the registry of tag (kpack pushes them with the same credentials). */
+function sameRegistry(v: { tag?: unknown; additionalTags?: unknown }, ctx: z.RefinementCtx): void {
+  if (typeof v.tag !== "string" || v.tag === UNKNOWN || !Array.isArray(v.additionalTags)) return;
+  const want = registryOf(v.tag);
+  v.additionalTags.forEach((t, i) => {
+    if (typeof t !== "string" || t === UNKNOWN) return;
+    const got = registryOf(t);
+    if (got !== want) {
+      ctx.addIssue({ code: "custom", path: ["additionalTags", i], message: `must be in the registry of tag (${want}), not ${got}: kpack rejects additional tags in another registry. Use a ${want}/… tag` });
+    }
+  });
+}
+
+/** Blob credentials are used only when the blob source asks for them (kpack passes them only then). */
+function blobCredentialsUsed(v: { source?: unknown; managedServiceAccount?: unknown }, ctx: z.RefinementCtx): void {
+  const creds = (v.managedServiceAccount as { blobCredentials?: unknown[] } | undefined)?.blobCredentials;
+  if (!Array.isArray(creds) || creds.length === 0) return;
+  const blob = (v.source as { blob?: { auth?: unknown } } | undefined)?.blob;
+  if (blob?.auth === "secret" || blob?.auth === UNKNOWN) return;
+  ctx.addIssue({
+    code: "custom",
+    path: ["managedServiceAccount", "blobCredentials"],
+    message: blob
+      ? 'are used by kpack only when source.blob.auth is "secret". Set source.blob.auth to "secret", or remove blobCredentials'
+      : "are used only for a source.blob with auth: \"secret\", but the source is not a blob. Remove blobCredentials",
+  });
+}
+
+export const image = kindSchemas(imageShape, sameRegistry, oneServiceAccount("serviceAccountName"), blobCredentialsUsed);
+export type ImageInputs = z.infer<typeof image.inputs>;
+
