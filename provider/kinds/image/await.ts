@@ -58,7 +58,11 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
     }
     ctx.progress.info(`${ctx.label}: ${buildProgress(build)}`);
     build = (await ctx.io.waitUntil(ref, (b) => {
-      if (b) ctx.progress.status(buildProgress(b));
+      if (b) {
+        // Kept for the timeout message: the steps the build had reached.
+        build = b;
+        ctx.progress.status(buildProgress(b));
+      }
       return !b || ["True", "False"].includes(condition(b, CONDITION.Succeeded)?.status ?? "");
     }, ctx.deadline, `for Build ${needBuild} to finish`).catch((e: unknown) => {
       throw timedOut(e);
