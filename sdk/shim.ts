@@ -43,6 +43,29 @@ export class KpackDispatch implements pulumi.dynamic.ResourceProvider<PropertyBa
   }
 }
 
+/**
+ * @pulumi/pulumi's closure serializer, on its first use, requires every Node
+ * built-in module to recognise captured ones; on Node 22-24 that includes
+ * node:sqlite, whose first load prints "ExperimentalWarning: SQLite is an
+ * experimental feature" into every `pulumi up`. Load it first with that one
+ * warning held back; any other warning passes.
+ */
+function preloadSqliteQuietly(): void {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (/SQLite is an experimental feature/.test(String(warning))) return;
+    (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    require("node:sqlite");
+  } catch {
+    // Node without node:sqlite: nothing to hold back.
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+preloadSqliteQuietly();
+
 // One instance per kind: Pulumi caches the serialized text per provider object.
 const shims = new Map<string, KpackDispatch>();
 export function shimFor(kind: string): KpackDispatch {
