@@ -2,7 +2,8 @@ import * as crypto from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { BOOKKEEPING_KEYS, ClusterAccess, CommonInputs, DEFAULT_NAMESPACE } from "../schema/common";
-import { kube, Kube } from "./kube/client";
+import { fieldIssues, formatPath, issueMessage } from "../schema/messages";
+import { accessProblems, kube, Kube } from "./kube/client";
 import { Progress, progressFor } from "./progress";
 import { compact, containsUnknown, deepEqual, Props, unknownAlong } from "./values";
 import { Deadline, DEFAULT_TIMEOUT_SECONDS, InitError, KindName, TIMEOUT_ADVICE, TimeoutError } from "./wait-policy";
@@ -76,7 +77,9 @@ export function handlersOf<A extends CommonInputs>(def: ResourceDefinition<A>): 
 
 export function label(kind: string, args: { name?: string; namespace?: string; logicalName?: unknown }, named = true): string {
   if (!named) return `${kind} ${String(args.logicalName)}`;
-  const where = args.name ? `${args.namespace ? `${args.namespace}/` : ""}${args.name}` : `(${String(args.logicalName)})`;
+  // Wrong-typed name or namespace (reported by check) fall back to the logical name.
+  const ns = typeof args.namespace === "string" && args.namespace ? `${args.namespace}/` : "";
+  const where = typeof args.name === "string" && args.name ? `${ns}${args.name}` : `(${String(args.logicalName)})`;
   return `${kind} ${where}`;
 }
 
@@ -99,9 +102,15 @@ export function strip(p: Props | undefined): Props {
   return out;
 }
 
-/** A zod issue path as users write it: `source.blob.url`, `order[0].group`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`)).join("") || "(args)";
+export { formatPath };
+
+/** How check() words the top-level keys of a kind: internal ones are never suggested; a cluster-scoped kind says why it has no namespace. */
+function topLevelKeys<A extends CommonInputs>(def: ResourceDefinition<A>) {
+  const clusterScoped = def.naming && !def.naming.namespaced;
+  return {
+    hidden: [...BOOKKEEPING_KEYS, "providerVersion"],
+    absent: clusterScoped ? { namespace: `a ${def.kind} is cluster-scoped and has no namespace. Remove it` } : ({} as Record<string, string>),
+  };
 }
 
 export function check<A extends CommonInputs>(def: ResourceDefinition<A>, olds: Props | undefined, news: Props): pulumi.dynamic.CheckResult<Props> {
@@ -121,14 +130,22 @@ export function check<A extends CommonInputs>(def: ResourceDefinition<A>, olds: 
     // checked inputs (no phantom replace) and the namespace is known at preview.
     if (naming.namespaced && inputs.namespace === undefined) inputs.namespace = DEFAULT_NAMESPACE;
   }
-  const parsed = def.schema.inputs.safeParse(inputs);
+  const parsed = def.schema.inputs.safeParse(inputs, { error: issueMessage });
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const lbl = labelOf(def, inputs as { name?: string; namespace?: string; logicalName?: unknown });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+    for (const issue of fieldIssues(def.schema.inputs, parsed.error.issues, def.kind, topLevelKeys(def))) {
       // A value unknown at preview is checked again at apply, when it is known.
       if (unknownAlong(inputs, issue.path)) continue;
       failures.push({ property: String(issue.path[0] ?? ""), reason: `${lbl}: ${formatPath(issue.path)}: ${issue.message}.` });
+    }
+  }
+  // Cluster access that cannot work, found offline; input types are the schema's to report.
+  const access = { kubeconfig: inputs.kubeconfig, context: inputs.context };
+  if ([access.kubeconfig, access.context].every((v) => v === undefined || typeof v === "string")) {
+    for (const p of accessProblems(access as ClusterAccess)) {
+      const field = p.source === "input" ? p.field : `stack config kpack:${p.field}`;
+      failures.push({ property: p.field, reason: `${lbl}: ${field}: ${p.message}.` });
     }
   }
   if (naming && typeof inputs.name === "string" && inputs.name.length > naming.maxNameLength) {
@@ -152,9 +169,9 @@ export function diff<A extends CommonInputs>(def: ResourceDefinition<A>, olds: P
 }
 
 function parse<A extends CommonInputs>(def: ResourceDefinition<A>, props: Props): A {
-  const r = def.schema.inputs.safeParse(strip(props));
+  const r = def.schema.inputs.safeParse(strip(props), { error: issueMessage });
   if (!r.success) {
-    const first = r.error.issues[0];
+    const first = fieldIssues(def.schema.inputs, r.error.issues, def.kind, topLevelKeys(def))[0];
     throw new Error(`${labelOf(def, props as { name?: string })}: ${formatPath(first.path)}: ${first.message}.`);
   }
   return r.data;

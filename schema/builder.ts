@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { commonInputs, kindSchemas, labels, namespaceInput, objectName, objectNameOf, required, tagReference } from "./common";
+import { commonInputs, kindSchemas, labels, namespaceInput, objectName, objectNameOf, referenceName, required, tagReference } from "./common";
+import { describeValue } from "./messages";
 import { oneServiceAccount, registryServiceAccountSchema } from "./service-account";
 
 /**
@@ -26,6 +27,9 @@ export function buildpackEntrySchema<K extends readonly [string, ...string[]]>(k
       /** Detection may skip this buildpack without failing the group. */
       optional: z.boolean().optional(),
       name: z.never({ error: `needs a kind next to it (${kinds.map((k) => `"${k}"`).join(" or ")}), or give a buildpack id instead` }).optional(),
+      buildpack: z
+        .never({ error: `takes a ${kinds.join(" or ")} resource (pulumi-kpack turns it into its kind and name). To name one, give {kind: ${kinds.map((k) => `"${k}"`).join(" | ")}, name} instead` })
+        .optional(),
       image: z
         .never({ error: "kpack does not support image entries in a builder order (its webhook rejects them). Use id, or kind and name of a Buildpack/ClusterBuildpack that points at the image" })
         .optional(),
@@ -45,8 +49,12 @@ export function buildpackEntrySchema<K extends readonly [string, ...string[]]>(k
       optional: z.boolean().optional(),
     })
     .strict();
+  const forms = `{id: "paketo-buildpacks/java"}, {kind: ${kinds.map((k) => `"${k}"`).join(" | ")}, name}, or {buildpack: <${kinds.join(" or ")} resource>}`;
   return z.discriminatedUnion("kind", [byId, byRef], {
-    error: (iss) => (iss.code === "invalid_union" ? kindProblem : undefined),
+    error: (iss) => {
+      if (iss.input === null || typeof iss.input !== "object" || Array.isArray(iss.input)) return `must be ${forms}, not ${describeValue(iss.input)}`;
+      return iss.code === "invalid_union" ? kindProblem : undefined;
+    },
   });
 }
 
@@ -77,11 +85,11 @@ export const builderSpecShape = {
   /** Where kpack pushes the builder image (spec.tag), e.g. `registry.example.com/builders/java`. */
   tag: tagReference,
   /** Name of the ClusterStack to build on (spec.stack). */
-  stack: objectNameOf("the name of a ClusterStack (or pass the ClusterStack resource)"),
+  stack: referenceName("ClusterStack", "base"),
   /** Name of a ClusterStore whose buildpacks the order may use by id (spec.store). Default: none. */
-  store: objectName.optional(),
+  store: referenceName("ClusterStore", "default").optional(),
   /** Name of the ClusterLifecycle (spec.lifecycle). Default: `default-lifecycle`, which kpack ships. */
-  lifecycle: objectName.optional(),
+  lifecycle: referenceName("ClusterLifecycle", DEFAULT_LIFECYCLE).optional(),
   /** Labels kpack adds to the builder image (spec.additionalLabels). */
   additionalLabels: labels.optional(),
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeValue } from "./messages";
 
 /**
  * Pieces every kind's schema shares: Kubernetes name rules, image references,
@@ -17,12 +18,33 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** A Kubernetes object name (DNS-1123 subdomain); `what` completes "is required: …" when it is missing. */
-export function objectNameOf(what?: string) {
+type ErrorOption = { error: (iss: { input?: unknown }) => string | undefined };
+
+function objectNameWith(error?: ErrorOption) {
   return z
-    .string(what ? required(what) : undefined)
+    .string(error)
     .max(253, "must be at most 253 characters")
     .regex(DNS1123_SUBDOMAIN, "must be lower-case letters, digits, '-' and '.', starting and ending with a letter or digit");
+}
+
+/** A Kubernetes object name (DNS-1123 subdomain); `what` completes "is required: …" when it is missing. */
+export function objectNameOf(what?: string) {
+  return objectNameWith(what ? required(what) : undefined);
+}
+
+/**
+ * The name of another kpack object, where a program may pass the resource
+ * itself instead (the SDK turns it into its name, sdk/refs.ts). Anything else,
+ * such as `{kind, name}`, is answered with the two forms it takes.
+ */
+export function referenceName(kind: string, example: string) {
+  const forms = `a ${kind} resource or its name`;
+  return objectNameWith({
+    error: (iss) =>
+      iss.input === undefined
+        ? `is required: ${forms}, e.g. "${example}"`
+        : `takes ${forms}, not ${describeValue(iss.input)}. Pass the ${kind} resource, or its name, e.g. "${example}"`,
+  });
 }
 
 /** A Kubernetes object name (DNS-1123 subdomain). */
@@ -148,8 +170,8 @@ export function kindSchemas<S extends z.ZodRawShape>(shape: S, ...rules: Rule[])
 const commonInputsSchema = z.object({ ...commonInputs, namespace: z.string().optional(), ...internalInputs });
 export type CommonInputs = z.infer<typeof commonInputsSchema>;
 
-/** The error option of a required zod field: "is required: <hint>" when missing, zod's wording otherwise. */
-export function required(hint: string): { error: (iss: { input?: unknown }) => string | undefined } {
+/** The error option of a required zod field: "is required: <hint>" when missing, check()'s own wording otherwise (schema/messages.ts). */
+export function required(hint: string): ErrorOption {
   return { error: (iss) => (iss.input === undefined ? `is required: ${hint}` : undefined) };
 }
 
@@ -200,8 +222,9 @@ export const labels = z
 
 /** A Kubernetes resource quantity such as `2G`, `500Mi` or `0.5`; `what` completes "is required: …" when it is missing. */
 export function quantityOf(what?: string) {
+  const example = 'a Kubernetes quantity as a string, such as "2G", "500Mi" or "0.5"';
   return z
-    .string(what ? required(what) : undefined)
+    .string({ error: (iss) => (iss.input === undefined ? (what ? `is required: ${what}` : undefined) : `must be ${example}, not ${describeValue(iss.input)}`) })
     .regex(/^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$/, "must be a Kubernetes quantity such as 2G, 500Mi or 0.5");
 }
 

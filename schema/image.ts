@@ -13,6 +13,7 @@ import {
   tagReference,
   UNKNOWN,
 } from "./common";
+import { describeValue } from "./messages";
 import { imageServiceAccountSchema, oneServiceAccount } from "./service-account";
 
 /**
@@ -31,6 +32,52 @@ const oneOf = (keys: readonly string[], example: string) => (v: Record<string, u
   }
 };
 
+const GIT_FORMS = "https://git.example.com/team/app.git, http://…, ssh://git@git.example.com/team/app.git, git@git.example.com:team/app.git or git://git.example.com/team/app.git";
+
+/**
+ * Why kpack could not clone from a git URL, or undefined. kpack (go-git)
+ * takes a URL with scheme http, https, ssh or git, or the scp-like
+ * `[user@]host:path`; anything else it reads as a local path, which in the
+ * cluster means the controller's own filesystem. Never quotes the URL: it
+ * may carry a token.
+ */
+export function gitUrlProblem(url: string): string | undefined {
+  const scheme = /^([^:/]+):\/\//.exec(url)?.[1];
+  if (scheme !== undefined) {
+    if (scheme === "file") return `must be a URL kpack can clone over the network, not a file:// URL (kpack clones inside the cluster, where it means the controller's own disk). Use one of: ${GIT_FORMS}`;
+    if (!["http", "https", "ssh", "git"].includes(scheme.toLowerCase())) return `has the scheme "${scheme}", which kpack cannot clone from. Use one of: ${GIT_FORMS}`;
+    if (!/^[^:/]+:\/\/(?:[^@/]*@)?[^@/:\s]+/.test(url)) return `names no host. Use one of: ${GIT_FORMS}`;
+    return undefined;
+  }
+  // go-git's scp-like form: [user@]host:[port:]path, host without ':' or spaces.
+  const scp = /^(?:[^@]+@)?([^:\s]+):(?:[0-9]{1,5}:)?([^\\].*)$/.exec(url);
+  if (scp) {
+    if (["http", "https", "ssh", "git", "file"].includes(scp[1].toLowerCase())) return `looks like a URL with a mistyped "://" (kpack would read it as host "${scp[1]}"). Use one of: ${GIT_FORMS}`;
+    return undefined;
+  }
+  return `is not a git URL kpack can clone: without a scheme it is a local path. Use one of: ${GIT_FORMS}`;
+}
+
+/** Why kpack could not download a blob URL, or undefined: it fetches over HTTP(S) only. Never quotes the URL (it may carry a token). */
+export function blobUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return "must be an http:// or https:// URL of a zip or tar archive, e.g. https://storage.example.com/app.tgz";
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") return `must be an http:// or https:// URL (kpack downloads the archive over HTTP), not ${u.protocol.replace(/:$/, "")}:, e.g. https://storage.example.com/app.tgz`;
+  if (!u.hostname) return "names no host: give an http:// or https:// URL such as https://storage.example.com/app.tgz";
+  return undefined;
+}
+
+/** A zod refinement from a "why not" function; skips values not known at preview. */
+const problemOf = (why: (v: string) => string | undefined) => (v: string, ctx: z.RefinementCtx) => {
+  if (v === UNKNOWN) return;
+  const problem = why(v);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+};
+
 /** Where the source code comes from (spec.source): exactly one of git, blob or registry. */
 export const sourceSchema = z
   .object(
@@ -38,7 +85,10 @@ export const sourceSchema = z
       /** A git repository at a branch, tag or commit; kpack polls branches and rebuilds on new commits. */
       git: z
         .object({
-          url: z.string(required("the repository URL, e.g. https://github.com/org/app")).min(1, "must not be empty: give the repository URL"),
+          url: z
+            .string(required("the repository URL, e.g. https://github.com/org/app"))
+            .min(1, "must not be empty: give the repository URL")
+            .superRefine(problemOf(gitUrlProblem)),
           revision: z.string(required("a branch, tag or commit SHA, e.g. main")).min(1, "must not be empty: give a branch, tag or commit SHA"),
           /** Clone submodules too. */
           initializeSubmodules: z.boolean().optional(),
@@ -48,7 +98,10 @@ export const sourceSchema = z
       /** An archive (zip, tar, tar.gz) at a URL. */
       blob: z
         .object({
-          url: z.string(required("the URL of a zip or tar archive")).min(1, "must not be empty: give the URL of a zip or tar archive"),
+          url: z
+            .string(required("the URL of a zip or tar archive"))
+            .min(1, "must not be empty: give the URL of a zip or tar archive")
+            .superRefine(problemOf(blobUrlProblem)),
           /** `helper` or `secret` (credentials from a `kpack.io/blob` Secret of the ServiceAccount). Default: none. */
           auth: z.enum(["helper", "secret"], { error: 'must be "helper" or "secret" (or left out for no authentication)' }).optional(),
           /** Leading path components to strip from the archive. */
@@ -174,7 +227,14 @@ const imageShape = {
         kind: z.enum(["Builder", "ClusterBuilder"], { error: 'must be "Builder" or "ClusterBuilder"' }),
         name: objectNameOf("the builder's name"),
       },
-      required('the builder to use, e.g. {kind: "ClusterBuilder", name: "default"}, or pass the Builder/ClusterBuilder resource'),
+      {
+        error: (iss) =>
+          iss.input === undefined
+            ? 'is required: the builder to use, e.g. {kind: "ClusterBuilder", name: "default"}, or pass the Builder/ClusterBuilder resource'
+            : iss.code === "invalid_type"
+              ? `takes a Builder or ClusterBuilder resource, or {kind: "Builder" | "ClusterBuilder", name}, not ${describeValue(iss.input)}. E.g. builder: {kind: "ClusterBuilder", name: "default"}`
+              : undefined,
+      },
     )
     .strict(),
   /** An existing ServiceAccount (same namespace) whose secrets kpack uses to pull the source and push the image. Default: `default`. Not with managedServiceAccount. */

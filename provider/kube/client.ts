@@ -1,5 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
-import type { ClusterAccess } from "../../schema/common";
+import { type ClusterAccess, UNKNOWN } from "../../schema/common";
 
 /**
  * How the provider reaches a cluster (ClusterAccess: schema/common.ts). Read
@@ -25,27 +25,110 @@ export function setStackAccess(access: ClusterAccess): void {
   stackAccess = { kubeconfig: access.kubeconfig || undefined, context: access.context || undefined };
 }
 
+/** Which cluster access applies (the resource's inputs, else the stack config), and where each part came from. */
+function resolveAccess(given: ClusterAccess): { access: ClusterAccess; kubeconfigFrom?: AccessSource; contextFrom?: AccessSource } {
+  const kubeconfigFrom: AccessSource | undefined = given.kubeconfig !== undefined ? "input" : stackAccess.kubeconfig !== undefined ? "stack config" : undefined;
+  // A kubeconfig given as input comes with its own contexts: the stack's context is for the stack's kubeconfig.
+  const context = given.context ?? (given.kubeconfig ? undefined : stackAccess.context);
+  const contextFrom: AccessSource | undefined = given.context !== undefined ? "input" : context !== undefined ? "stack config" : undefined;
+  return { access: { kubeconfig: given.kubeconfig ?? stackAccess.kubeconfig, context }, kubeconfigFrom, contextFrom };
+}
+
+/** Kubeconfig text parsed; the error keeps the parser's first line only: the next ones quote the text around the fault, which may hold keys or tokens. */
+function parseKubeconfig(text: string): k8s.KubeConfig {
+  const config = new k8s.KubeConfig();
+  try {
+    config.loadFromString(text);
+  } catch (e) {
+    throw new Error((e as Error).message.split("\n")[0]);
+  }
+  return config;
+}
+
+const contextNames = (config: k8s.KubeConfig) => config.getContexts().map((c) => c.name).join(", ") || "none";
+
+/** Why `context` cannot be used with `config`, or undefined. */
+function contextProblem(config: k8s.KubeConfig, context: string): string | undefined {
+  return config.getContextObject(context) ? undefined : `the kubeconfig has no context "${context}" (it has: ${contextNames(config)})`;
+}
+
+/** Where a part of cluster access came from: the resource's input or the stack config (kpack:kubeconfig, kpack:context). */
+export type AccessSource = "input" | "stack config";
+
+/** A problem with cluster access found without the cluster: the field it is in, where that came from, and what to do. */
+export interface AccessProblem {
+  field: "kubeconfig" | "context";
+  source: AccessSource;
+  message: string;
+}
+
+/**
+ * What is wrong with the cluster access a resource would use, found offline
+ * (check runs at preview, before any cluster is reached): a kubeconfig given as
+ * input or in stack config that does not parse, or holds no cluster for its
+ * context, and a context (input or stack config) it does not have. A value
+ * not known yet at preview (UNKNOWN) is skipped.
+ * A kubeconfig read from KUBECONFIG or ~/.kube/config is read when the
+ * provider runs and is not checked here. Messages never quote kubeconfig contents.
+ */
+export function accessProblems(given: ClusterAccess): AccessProblem[] {
+  const { access, kubeconfigFrom, contextFrom } = resolveAccess(given);
+  if (access.kubeconfig === undefined || access.kubeconfig === UNKNOWN || !kubeconfigFrom) return [];
+  const fix =
+    kubeconfigFrom === "input"
+      ? 'Give the contents of a kubeconfig file, not its path, e.g. fs.readFileSync("/path/to/kubeconfig", "utf8")'
+      : 'Set it to a kubeconfig file\'s contents: pulumi config set --secret kpack:kubeconfig "$(cat ~/.kube/config)"';
+  let config: k8s.KubeConfig;
+  try {
+    config = parseKubeconfig(access.kubeconfig);
+  } catch (e) {
+    return [{ field: "kubeconfig", source: kubeconfigFrom, message: `cannot be read as a kubeconfig (${(e as Error).message}). ${fix}` }];
+  }
+  if (config.getContexts().length === 0 && config.getClusters().length === 0) {
+    return [{ field: "kubeconfig", source: kubeconfigFrom, message: `is not a kubeconfig: it has no clusters and no contexts. ${fix}` }];
+  }
+  if (access.context === UNKNOWN) return [];
+  if (access.context !== undefined && contextFrom) {
+    const problem = contextProblem(config, access.context);
+    if (!problem) return [];
+    const where = kubeconfigFrom === "input" ? "the kubeconfig input" : "the kubeconfig in stack config kpack:kubeconfig";
+    const fixContext =
+      contextFrom === "input"
+        ? "Set context to one of them, or leave it out to use the kubeconfig's current-context"
+        : "Set it to one of them (pulumi config set kpack:context <name>), or remove it (pulumi config rm kpack:context) to use the kubeconfig's current-context";
+    return [{ field: "context", source: contextFrom, message: `${problem.replace("the kubeconfig", where)}. ${fixContext}` }];
+  }
+  const current = config.getCurrentContext();
+  if (!current || !config.getCurrentCluster()) {
+    return [{
+      field: "kubeconfig",
+      source: kubeconfigFrom,
+      message: `${current ? `its current-context "${current}" names no cluster it has` : "has no current-context"}. Give a context (one of: ${contextNames(config)}), or fix current-context in the kubeconfig`,
+    }];
+  }
+  return [];
+}
+
 /** A client for the cluster named by the resource's inputs, else the stack config, else KUBECONFIG / ~/.kube/config. */
 export function kube(given: ClusterAccess): Kube {
-  const access: ClusterAccess = {
-    kubeconfig: given.kubeconfig ?? stackAccess.kubeconfig,
-    context: given.context ?? (given.kubeconfig ? undefined : stackAccess.context),
-  };
+  const { access, kubeconfigFrom } = resolveAccess(given);
   const key = `${access.context ?? ""}\u0000${access.kubeconfig ?? ""}\u0000${access.kubeconfig ? "" : process.env.KUBECONFIG ?? ""}`;
   const cached = clients.get(key);
   if (cached) return cached;
-  const config = new k8s.KubeConfig();
+  let config: k8s.KubeConfig;
   try {
-    if (access.kubeconfig) config.loadFromString(access.kubeconfig);
-    else config.loadFromDefault();
+    if (access.kubeconfig) config = parseKubeconfig(access.kubeconfig);
+    else {
+      config = new k8s.KubeConfig();
+      config.loadFromDefault();
+    }
   } catch (e) {
-    // First line only: the YAML parser quotes the lines around the fault, which may hold keys or tokens.
-    throw new Error(`Cannot read the kubeconfig${given.kubeconfig ? " given in the kubeconfig input" : access.kubeconfig ? " in stack config kpack:kubeconfig" : " (KUBECONFIG or ~/.kube/config)"}: ${(e as Error).message.split("\n")[0]}. Pass valid kubeconfig contents or set KUBECONFIG.`);
+    const where = kubeconfigFrom === "input" ? " given in the kubeconfig input" : kubeconfigFrom ? " in stack config kpack:kubeconfig" : " (KUBECONFIG or ~/.kube/config)";
+    throw new Error(`Cannot read the kubeconfig${where}: ${(e as Error).message.split("\n")[0]}. Pass valid kubeconfig contents or set KUBECONFIG.`);
   }
   if (access.context) {
-    if (!config.getContextObject(access.context)) {
-      throw new Error(`The kubeconfig has no context "${access.context}" (it has: ${config.getContexts().map((c) => c.name).join(", ") || "none"}). Fix the context input.`);
-    }
+    const problem = contextProblem(config, access.context);
+    if (problem) throw new Error(`${problem.replace(/^the/, "The")}. Fix the context input.`);
     config.setCurrentContext(access.context);
   }
   const cluster = config.getCurrentCluster();

@@ -241,7 +241,7 @@ describe("access: Image and Builder inputs", () => {
     it("refuses the same registry twice, and keys nobody knows", () => {
       const t = noSecretIn(f({ managedServiceAccount: { registryCredentials: [{ registry: REG, username: "a", password: PASSWORD }, { registry: REG, username: "b", password: TOKEN }] } }));
       assert.match(t, /registryCredentials\[1\]: repeats the registry of registryCredentials\[0\]\. Give each registry once/);
-      assert.match(noSecretIn(f({ managedServiceAccount: { registryCredentials: [{ registry: REG, username: "a", pasword: PASSWORD }] } })), /Unrecognized key: "pasword"/);
+      assert.match(noSecretIn(f({ managedServiceAccount: { registryCredentials: [{ registry: REG, username: "a", pasword: PASSWORD }] } })), /registryCredentials\[0\]\.pasword: is not a field of managedServiceAccount\.registryCredentials\[0\]: did you mean password\?/);
     });
 
     it("refuses a git entry that mixes HTTPS and SSH, or whose url does not fit its form", () => {
@@ -275,7 +275,7 @@ describe("access: Image and Builder inputs", () => {
 
     it("has no git or blob credentials on a Builder (kpack fetches no source for it)", () => {
       const t = failures(builder, { tag: `${REG}/builders/java`, stack: "base", order: [{ group: [{ id: "paketo-buildpacks/java" }] }], managedServiceAccount: { gitCredentials: [] } }).join("\n");
-      assert.match(t, /managedServiceAccount: Unrecognized key: "gitCredentials"/);
+      assert.match(t, /managedServiceAccount\.gitCredentials: is not a field of managedServiceAccount \(it takes name, registryCredentials, dockerConfigJson\)/);
     });
   });
 });

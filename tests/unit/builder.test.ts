@@ -65,7 +65,7 @@ describe("Builder", () => {
     it("requires tag, stack and order, with the fix in the message", () => {
       const f = failures(def, { namespace: "apps" }).join("\n");
       assert.match(f, /Builder apps\/t-[0-9a-f]{7}: tag: is required: the image tag to push to/);
-      assert.match(f, /stack: is required: the name of a ClusterStack \(or pass the ClusterStack resource\)/);
+      assert.match(f, /stack: is required: a ClusterStack resource or its name, e.g. "base"/);
       assert.match(f, /order: is required: at least one group of buildpacks/);
       assert.match(failures(def, { ...good, order: [] }).join("\n"), /order: must have at least one group/);
       assert.match(failures(def, { ...good, order: [{ group: [] }] }).join("\n"), /order\[0\]\.group: must list at least one buildpack/);
@@ -98,7 +98,7 @@ describe("Builder", () => {
     });
 
     it("has no serviceAccountRef (that is ClusterBuilder's field)", () => {
-      assert.match(failures(def, { ...good, serviceAccountRef: { name: "a", namespace: "b" } }).join("\n"), /Unrecognized key: "serviceAccountRef"/);
+      assert.match(failures(def, { ...good, serviceAccountRef: { name: "a", namespace: "b" } }).join("\n"), /serviceAccountRef: is not an input of Builder: did you mean serviceAccountName\?/);
     });
   });
 

@@ -19,7 +19,7 @@ describe("Buildpack", () => {
       assert.match(f, /serviceAccountName: must be lower-case/);
     });
     it("has no serviceAccountRef (that is ClusterBuildpack's field)", () => {
-      assert.match(failures(def, { image: "127.0.0.1:5000/paketobuildpacks/java:18", serviceAccountRef: { name: "a", namespace: "b" } }).join("\n"), /Unrecognized key: "serviceAccountRef"/);
+      assert.match(failures(def, { image: "127.0.0.1:5000/paketobuildpacks/java:18", serviceAccountRef: { name: "a", namespace: "b" } }).join("\n"), /serviceAccountRef: is not an input of Buildpack: did you mean serviceAccountName\?/);
     });
   });
 

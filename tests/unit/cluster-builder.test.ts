@@ -31,7 +31,7 @@ describe("ClusterBuilder", () => {
     });
 
     it("has neither namespace nor serviceAccountName", () => {
-      assert.match(failures(def, { ...good, namespace: "apps", serviceAccountName: "x" }).join("\n"), /Unrecognized keys: "namespace", "serviceAccountName"/);
+      assert.match(failures(def, { ...good, namespace: "apps", serviceAccountName: "x" }).join("\n"), /namespace: is not an input of ClusterBuilder: a ClusterBuilder is cluster-scoped and has no namespace\. Remove it\.\n.*serviceAccountName: is not an input of ClusterBuilder: did you mean serviceAccountRef\?/);
     });
   });
 

@@ -14,7 +14,7 @@ describe("ClusterBuildpack", () => {
     it("requires the image; has neither namespace nor serviceAccountName", () => {
       assert.match(failures(def, {}).join("\n"), /^ClusterBuildpack t-[0-9a-f]{7}: image: is required/);
       const f = failures(def, { image: "127.0.0.1:5000/paketobuildpacks/nodejs:7", namespace: "apps", serviceAccountName: "x" }).join("\n");
-      assert.match(f, /Unrecognized keys: "namespace", "serviceAccountName"/);
+      assert.match(f, /namespace: is not an input of ClusterBuildpack: a ClusterBuildpack is cluster-scoped and has no namespace\. Remove it\.\n.*serviceAccountName: is not an input of ClusterBuildpack: did you mean serviceAccountRef\?/);
     });
     it("names a bad serviceAccountRef field", () => {
       assert.match(failures(def, { image: "127.0.0.1:5000/paketobuildpacks/nodejs:7", serviceAccountRef: { namespace: "kpack" } }).join("\n"), /serviceAccountRef\.name:/);

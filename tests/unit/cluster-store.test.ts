@@ -22,7 +22,7 @@ describe("ClusterStore", () => {
       assert.match(f[0], /sources\[1\]\.image: must be an image reference/);
     });
     it("rejects a plain string as a source and a serviceAccountRef without namespace", () => {
-      assert.match(failures(def, { sources: ["127.0.0.1:5000/paketobuildpacks/java"] }).join("\n"), /sources\[0\]: .*expected object/);
+      assert.match(failures(def, { sources: ["127.0.0.1:5000/paketobuildpacks/java"] }).join("\n"), /sources\[0\]: must be an object \{image\}, but is a string/);
       assert.match(failures(def, { ...good, serviceAccountRef: { name: "sa" } }).join("\n"), /serviceAccountRef\.namespace/);
     });
   });
