@@ -1,12 +1,12 @@
 import { CommonInputs, DEFAULT_NAMESPACE, KPACK_API_VERSION } from "../schema/common";
-import { Readiness, readyCondition } from "./conditions";
+import { Readiness, readyCondition, status } from "./conditions";
 import { ensureKpack } from "./install";
 import type { Kube } from "./kube/client";
 import { apply, ClusterIO, clusterIO, deleteAndWait, describe, get, KubeObject, MANAGED_BY, ObjectRef, refOf } from "./kube/objects";
 import { KindSchemas, Operation, ResourceDefinition, userMessage } from "./lifecycle";
 import type { Progress } from "./progress";
 import { compact, Props } from "./values";
-import { Deadline, InitError, KindName, TimeoutError } from "./wait-policy";
+import { Deadline, InitError, KindName, notObservedAdvice, TimeoutError } from "./wait-policy";
 
 /**
  * A kpack object kind: what is its own (schema, manifest, outputs, how to wait
@@ -58,13 +58,16 @@ export type Awaiter<A> = (ctx: AwaitContext<A>) => Promise<KubeObject>;
 export function awaitReady<A>(readiness: (obj: KubeObject) => Readiness): Awaiter<A> {
   return async (ctx) => {
     let last: Readiness = { state: "pending", message: "waiting for kpack" };
+    let observed: number | undefined;
     const obj = await ctx.io.waitUntil(ctx.ref, (o) => {
       if (!o) return true;
+      observed = status(o).observedGeneration;
       last = readiness(o);
       if (last.state === "pending") ctx.progress.status(last.message);
       return last.state !== "pending";
     }, ctx.deadline, "for kpack to report it ready").catch((e: unknown) => {
-      throw e instanceof TimeoutError ? e.restate(ctx.label, e.what, last.state === "pending" ? last.message : undefined) : e;
+      if (!(e instanceof TimeoutError)) throw e;
+      throw e.restate(ctx.label, e.what, last.state === "pending" ? last.message : undefined, notObservedAdvice(ctx.generation, observed));
     });
     if (!obj) throw new Error(`${ctx.label}: it was deleted while waiting for it to become ready.`);
     const final = last as Readiness;

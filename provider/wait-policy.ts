@@ -47,7 +47,11 @@ export class Deadline {
   }
 }
 
-/** A wait that ran out of time: `subject` waited `what`; `lastSeen` says where it stood. */
+/**
+ * A wait that ran out of time: `subject` waited `what`; `lastSeen` says where
+ * it stood; `toCheck` what to look at (e.g. the controller, when it never saw
+ * the change).
+ */
 export class TimeoutError extends Error {
   constructor(
     readonly subject: string,
@@ -56,16 +60,36 @@ export class TimeoutError extends Error {
     readonly lastSeen?: string,
     /** Why the watch itself failed, when it did (e.g. refused with 403). */
     readonly watchError?: string,
+    readonly toCheck?: string,
   ) {
     const why = watchError ? ` (watching it failed: ${watchError})` : "";
     const last = lastSeen ? ` Last state: ${lastSeen}.` : "";
-    super(`${subject}: timed out after ${Math.round(budgetMs / 1000)}s waiting ${what}${why}.${last}`);
+    const check = toCheck ? ` ${toCheck}` : "";
+    super(`${subject}: timed out after ${Math.round(budgetMs / 1000)}s waiting ${what}${why}.${last}${check}`);
     this.name = "TimeoutError";
   }
-  /** The same timeout told from another subject's view, with where things stood when it ran out. */
-  restate(subject: string, what: string, lastSeen?: string): TimeoutError {
-    return new TimeoutError(subject, what, this.budgetMs, lastSeen ?? this.lastSeen, this.watchError);
+  /** The same timeout told from another subject's view, with where things stood when it ran out and what to check. */
+  restate(subject: string, what: string, lastSeen?: string, toCheck?: string): TimeoutError {
+    return new TimeoutError(subject, what, this.budgetMs, lastSeen ?? this.lastSeen, this.watchError, toCheck ?? this.toCheck);
   }
+}
+
+/** Where kpack's release runs its controller. */
+export const KPACK_CONTROLLER = { namespace: "kpack", deployment: "kpack-controller" } as const;
+
+/**
+ * What to check when a wait ran out before kpack observed the generation
+ * written (status.observedGeneration below it): kpack updates observedGeneration
+ * on every reconcile, so the likely cause is a controller that is not running.
+ * Undefined when kpack had observed it (the wait then stood on something else).
+ */
+export function notObservedAdvice(generation: number, observed: number | undefined): string | undefined {
+  if ((observed ?? 0) >= generation) return undefined;
+  const { namespace, deployment } = KPACK_CONTROLLER;
+  return (
+    `kpack has not observed generation ${generation} of it${observed ? ` (it last observed ${observed})` : ""}: is the kpack controller running? ` +
+    `Check \`kubectl -n ${namespace} get deployment ${deployment}\` and its logs (\`kubectl -n ${namespace} logs deployment/${deployment}\`).`
+  );
 }
 
 /**

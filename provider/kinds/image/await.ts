@@ -1,9 +1,9 @@
 import type { ImageInputs } from "../../../schema/image";
 import { KPACK_API_VERSION } from "../../../schema/common";
-import { condition, CONDITION } from "../../conditions";
+import { condition, CONDITION, status } from "../../conditions";
 import type { AwaitContext } from "../../kind";
 import type { KubeObject } from "../../kube/objects";
-import { TimeoutError } from "../../wait-policy";
+import { notObservedAdvice, TimeoutError } from "../../wait-policy";
 import { buildProgress, buildToWatch, imageWait } from "./status";
 import { triggerIfAsked } from "./trigger";
 
@@ -25,7 +25,8 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
     if (!(e instanceof TimeoutError)) return e;
     const state = lastImage ? imageWait(lastImage, build, G, minBuild) : undefined;
     const last = [state?.state === "pending" ? state.message : undefined, build?.status ? buildProgress(build) : undefined].filter(Boolean).join(". ");
-    return new TimeoutError(ctx.label, "for its build", ctx.deadline.budgetMs, last || undefined, e.watchError);
+    const toCheck = lastImage ? notObservedAdvice(G, status(lastImage).observedGeneration) : undefined;
+    return new TimeoutError(ctx.label, "for its build", ctx.deadline.budgetMs, last || undefined, e.watchError, toCheck);
   };
   for (;;) {
     let needBuild: string | undefined;

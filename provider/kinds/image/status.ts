@@ -107,8 +107,13 @@ function fromBuild(image: KubeObject, build: KubeObject, ref: string): ImageWait
 export function imageWait(image: KubeObject, build: KubeObject | undefined, generation: number, minBuild = 0): ImageWait {
   const s = imageStatus(image);
   const observed = s.observedGeneration ?? 0;
+  const triggered = (s.buildCounter ?? 0) < minBuild;
+  if (observed < generation) {
+    const then = triggered ? `, then to start build #${minBuild} (triggered)` : "";
+    return { state: "pending", message: `waiting for kpack to observe generation ${generation} (it has seen ${observed})${then}` };
+  }
   // After a triggered rebuild (triggerBuild), only build #minBuild or later decides.
-  if ((s.buildCounter ?? 0) < minBuild && observed <= generation) {
+  if (triggered && observed === generation) {
     return { state: "pending", message: `waiting for kpack to start build #${minBuild} (triggered)` };
   }
   if (observed > generation) {
@@ -119,7 +124,6 @@ export function imageWait(image: KubeObject, build: KubeObject | undefined, gene
         `Find the other writer in metadata.managedFields, then run pulumi refresh and pulumi up again`,
     };
   }
-  if (observed < generation) return { state: "pending", message: `waiting for kpack to observe generation ${generation} (it has seen ${observed})` };
 
   const ready = condition(image, CONDITION.Ready);
   if (s.latestBuildImageGeneration === generation && s.latestBuildRef) {
