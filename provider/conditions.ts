@@ -15,6 +15,12 @@ export const CONDITION = {
   Succeeded: "Succeeded",
 } as const;
 
+/** Reasons of an Image's Ready condition that decide a wait (pkg/reconciler/image/reconcile_build.go). */
+export const IMAGE_REASON = {
+  /** Ready=False: the last Build failed, and kpack saw no reason for another. */
+  buildFailed: "BuildFailed",
+} as const;
+
 /** Labels and annotations kpack puts on Builds. */
 export const BUILD_LABEL = {
   image: "image.kpack.io/image",

@@ -220,7 +220,10 @@ const imageShape = {
   tag: tagReference,
   /** More tags kpack pushes each build to (spec.additionalTags); same registry as `tag`. A change starts no build. */
   additionalTags: z.array(tagReference).optional(),
-  /** The builder (spec.builder): `{kind: "Builder" | "ClusterBuilder", name}`. A Builder must be in the Image's namespace. */
+  /**
+   * The builder (spec.builder): `{kind: "Builder" | "ClusterBuilder", name}`. A Builder must be in the Image's namespace.
+   * Changing it makes a build (see rebuildOnBuilderChange).
+   */
   builder: z
     .object(
       {
@@ -237,6 +240,16 @@ const imageShape = {
       },
     )
     .strict(),
+  /**
+   * Whether a change of `builder` makes a build. Default: true. kpack itself
+   * rebuilds after a builder change only when the new builder's buildpacks,
+   * stack or lifecycle differ from those of the last build (kpack #1198), so
+   * `latestImage` would stay the old builder's output; with this true,
+   * `pulumi up` asks kpack for a build (as triggerBuild does) when kpack
+   * starts none, and waits for it. false: leave it to kpack. Not with skipAwait,
+   * which does not wait for kpack to decide.
+   */
+  rebuildOnBuilderChange: z.boolean().optional(),
   /** An existing ServiceAccount (same namespace) whose secrets kpack uses to pull the source and push the image. Default: `default`. Not with managedServiceAccount. */
   serviceAccountName: objectName.optional(),
   /**
@@ -266,7 +279,7 @@ const imageShape = {
   /**
    * Change this value to make kpack build again with the same spec, as `kp image trigger` does, except
    * that `pulumi up` waits for the build: after fixing credentials, or to rebuild at once. kpack starts
-   * no build for a changed ServiceAccount, builder name or cache (kpack #1198). The first value starts nothing.
+   * no build for a changed ServiceAccount or cache (kpack #1198). The first value starts nothing.
    */
   triggerBuild: z.string().min(1, "must not be empty").optional(),
   /** Process type the image starts by default, e.g. `web`. */

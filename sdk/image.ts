@@ -13,7 +13,11 @@ import { KpackResource } from "./resource";
  */
 
 export type ImageArgs = Omit<ArgsOf<typeof image.args>, "builder"> & {
-  /** The builder: `{kind: "Builder" | "ClusterBuilder", name}`, or the Builder or ClusterBuilder resource. A Builder must be in the Image's namespace. */
+  /**
+   * The builder: `{kind: "Builder" | "ClusterBuilder", name}`, or the Builder or ClusterBuilder resource. A Builder must be in the Image's namespace.
+   * Changing it makes a build: when kpack starts none (the new builder has the same buildpacks, stack and lifecycle), `pulumi up` asks for one
+   * and waits for it, unless `rebuildOnBuilderChange` is false.
+   */
   builder: KindRef<"Builder" | "ClusterBuilder">;
 };
 

@@ -4,20 +4,25 @@ import { condition, CONDITION, status } from "../../conditions";
 import type { AwaitContext } from "../../kind";
 import type { KubeObject } from "../../kube/objects";
 import { notObservedAdvice, TimeoutError } from "../../wait-policy";
-import { buildProgress, buildToWatch, imageWait } from "./status";
-import { triggerIfAsked } from "./trigger";
+import { buildProgress, buildToWatch, builderChanged, builderRebuild, imageWait } from "./status";
+import { askForBuild, builderChangeValue, triggerIfAsked } from "./trigger";
 
 /**
  * Image create/update wait, as `kp image … --wait` does it: watch the Image
  * until kpack has observed the generation written; when that generation made
  * a Build, watch that Build (showing its steps as they complete) until it
- * ends; then the Image again until it records the Build's image. Decisions
- * are the pure imageWait() (status.ts); this is only the I/O around it, over
- * ctx.io, which unit tests drive with recorded events.
+ * ends; then the Image again until it records the Build's image. Two
+ * additions: a changed triggerBuild asks for a build first (trigger.ts), and
+ * a changed builder asks for one once kpack has decided to build none
+ * (rebuildOnBuilderChange). Decisions are the pure imageWait() and
+ * builderRebuild() (status.ts); this is only the I/O around them, over ctx.io,
+ * which unit tests drive with recorded and hand-built events.
  */
 export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeObject> {
   const G = ctx.generation;
-  const minBuild = await triggerIfAsked(ctx);
+  let minBuild = await triggerIfAsked(ctx);
+  // A builder change kpack may not build for (kpack #1198); a triggered build already covers it.
+  let builderPending = minBuild === 0 && ctx.args.rebuildOnBuilderChange !== false && builderChanged(ctx.previous?.builder, ctx.args.builder);
   let build: KubeObject | undefined;
   let lastImage: KubeObject | undefined;
   let failure: string | undefined;
@@ -30,9 +35,18 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
   };
   for (;;) {
     let needBuild: string | undefined;
+    let askBuild = false;
     const img = await ctx.io.waitUntil(ctx.ref, (o) => {
       if (!o) return true;
       lastImage = o;
+      if (builderPending) {
+        const decision = builderRebuild(o, G);
+        if (decision === "trigger") {
+          askBuild = true;
+          return true;
+        }
+        if (decision === "none") builderPending = false;
+      }
       const wanted = buildToWatch(o, G, minBuild);
       if (wanted && wanted !== build?.metadata?.name) {
         needBuild = wanted;
@@ -46,6 +60,17 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
       throw timedOut(e);
     });
     if (!img) throw new Error(`${ctx.label}: it was deleted while waiting for its build.`);
+    if (askBuild) {
+      builderPending = false;
+      const b = ctx.args.builder;
+      minBuild = await askForBuild(ctx, builderChangeValue(b));
+      if (minBuild) {
+        ctx.progress.info(
+          `${ctx.label}: builder changed to ${b.kind} ${b.name}, and kpack started no build (its buildpacks, stack and lifecycle are those of the last build: kpack #1198); asked kpack for build #${minBuild}`,
+        );
+      }
+      continue;
+    }
     if (failure !== undefined) throw new Error(`${ctx.label}: ${failure}.`);
     if (!needBuild) return img;
 

@@ -1,5 +1,5 @@
 import { registryAuthHint } from "../../access";
-import { BUILD_ANNOTATION, BUILD_LABEL, condition, CONDITION, explain, readyCondition, status } from "../../conditions";
+import { BUILD_ANNOTATION, BUILD_LABEL, condition, CONDITION, explain, IMAGE_REASON, readyCondition, status } from "../../conditions";
 import type { KubeObject } from "../../kube/objects";
 import type { Props } from "../../values";
 
@@ -141,6 +141,37 @@ export function imageWait(image: KubeObject, build: KubeObject | undefined, gene
   if (ready?.status === "True" && s.latestImage) return { state: "ready", latestImage: s.latestImage };
   if (!ready) return { state: "pending", message: "waiting for the Ready condition" };
   return { state: "pending", message: `Ready is ${ready.status} (${explain(ready, "no reason given")})` };
+}
+
+/** True when an update moves the Image to another builder (kind or name). */
+export function builderChanged(previous: { kind: string; name: string } | undefined, now: { kind: string; name: string }): boolean {
+  return previous !== undefined && (previous.kind !== now.kind || previous.name !== now.name);
+}
+
+/**
+ * After a builder change written as generation G: whether to ask kpack for a
+ * build. kpack compares the last Build with the new builder's buildpacks,
+ * stack and lifecycle only (pkg/reconciler/image/build_required.go), so a
+ * builder with the same ones starts no build (kpack #1198).
+ *  - "wait": kpack has not decided yet: it has not observed G, or Ready is
+ *    Unknown (an older build still runs, or the source is being resolved; kpack
+ *    decides once that ends);
+ *  - "none": nothing to ask: kpack built for G on its own
+ *    (latestBuildImageGeneration == G), or cannot build with the builder (Ready
+ *    False for the builder: the wait fails with kpack's reason), or something
+ *    else changed the Image (observed past G);
+ *  - "trigger": kpack observed G and decided on no build: Ready True (up to
+ *    date with the last build, made by the old builder), or the last build failed.
+ */
+export function builderRebuild(image: KubeObject, generation: number): "wait" | "none" | "trigger" {
+  const s = imageStatus(image);
+  const observed = s.observedGeneration ?? 0;
+  if (observed < generation) return "wait";
+  if (observed > generation || s.latestBuildImageGeneration === generation) return "none";
+  const ready = condition(image, CONDITION.Ready);
+  if (!ready || ready.status === "Unknown") return "wait";
+  if (ready.status === "True") return "trigger";
+  return ready.reason === IMAGE_REASON.buildFailed ? "trigger" : "none";
 }
 
 /** `sha256:…` of a digest reference `repo@sha256:…`. */
