@@ -35,6 +35,8 @@ export interface KindDefinition<A extends CommonInputs> {
    * those an update no longer produces are deleted, and all are deleted after the object.
    */
   companions?(args: A): KubeObject[];
+  /** What a change will do beyond the diff, for preview: see ResourceDefinition.describeChange. Pure. */
+  describeChange?(olds: Props | undefined, news: Props): string | undefined;
 }
 
 /** What a kind's wait gets: the object written, where to reach it, the deadline and where to report. */
@@ -164,6 +166,7 @@ export function defineKind<A extends CommonInputs>(def: KindDefinition<A>): Reso
     replaceOn: def.replaceOn ?? [],
     naming: { namespaced: def.namespaced, maxNameLength: def.maxNameLength },
     object: def,
+    describeChange: def.describeChange,
 
     async apply(args: A, op: Operation<A>) {
       const k = op.kube;

@@ -52,6 +52,14 @@ export interface ResourceDefinition<A extends CommonInputs> {
   read(id: string, state: Props, k: Kube): Promise<Props | undefined>;
   /** Delete; `args` are the stored inputs when they still parse. */
   remove(id: string, state: Props, args: A | undefined, op: Operation<A>): Promise<void>;
+  /**
+   * One line on what a change will do in the cluster beyond what the diff shows
+   * (an Image: whether it builds, and why), shown next to the resource in
+   * `pulumi preview` and `pulumi up`. `olds`: the stored state (inputs and
+   * outputs), undefined for a new resource; `news`: the checked inputs. Pure:
+   * it runs at preview, where nothing may reach the cluster.
+   */
+  describeChange?(olds: Props | undefined, news: Props): string | undefined;
 }
 
 /** The dynamic-provider methods of one kind, over the engine's property bags. */
@@ -64,10 +72,29 @@ export interface ResourceHandlers {
   delete(id: string, props: Props): Promise<void>;
 }
 
-export function handlersOf<A extends CommonInputs>(def: ResourceDefinition<A>): ResourceHandlers {
+/**
+ * The dynamic-provider methods of a resource definition. `report` is where a
+ * resource's lines go (the engine's Log RPC; unit tests pass their own).
+ */
+export function handlersOf<A extends CommonInputs>(def: ResourceDefinition<A>, report: (urn: string | undefined) => Progress = progressFor): ResourceHandlers {
+  // What a change will do, told once the change is known: at check for a new
+  // resource (the engine calls no diff for it), at diff for a changed one.
+  const tell = (olds: Props | undefined, news: Props | undefined) => {
+    const line = news && def.describeChange?.(olds, news);
+    if (line) report(typeof news.resourceUrn === "string" ? news.resourceUrn : undefined).info(line);
+  };
   return {
-    check: (olds, news) => check(def, olds, news),
-    diff: (_id, olds, news) => diff(def, olds, news),
+    check: (olds, news) => {
+      const r = check(def, olds, news);
+      // The engine sends empty olds for a resource it is about to create.
+      if (Object.keys(strip(olds)).length === 0 && !r.failures?.length) tell(undefined, r.inputs);
+      return r;
+    },
+    diff: (_id, olds, news) => {
+      const d = diff(def, olds, news);
+      if (d.changes) tell(strip(olds), strip(news));
+      return d;
+    },
     create: (inputs) => apply(def, inputs),
     read: (id, props) => read(def, id, props),
     update: async (_id, olds, news) => ({ outs: (await apply(def, news, olds)).outs }),

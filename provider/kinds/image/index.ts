@@ -3,12 +3,14 @@ import { accessFor } from "../../access";
 import { defineKind } from "../../kind";
 import { compact } from "../../values";
 import { awaitImage } from "./await";
+import { describeImageChange } from "./build-plan";
 import { imageOutputs } from "./status";
 
 /**
  * Image: the kind's definition. Its home holds the rest of the Image:
  * status.ts (pure outputs and wait decisions), await.ts (the wait for the
- * Build of the written generation), trigger.ts (asking kpack for a rebuild).
+ * Build of the written generation), trigger.ts (asking kpack for a rebuild),
+ * build-plan.ts (pure: whether a change builds, for preview).
  */
 
 /** The Image's ServiceAccount: the one named, a managed one (and its objects), or `default`. */
@@ -45,4 +47,6 @@ export const image = defineKind<ImageInputs>({
   companions: (a) => imageAccess(a).objects,
   outputs: imageOutputs,
   await: awaitImage,
+  // `pulumi preview` tells whether a change builds, and why.
+  describeChange: describeImageChange,
 });
