@@ -47,9 +47,11 @@ function parseKubeconfig(text: string): k8s.KubeConfig {
 
 const contextNames = (config: k8s.KubeConfig) => config.getContexts().map((c) => c.name).join(", ") || "none";
 
-/** Why `context` cannot be used with `config`, or undefined. */
+/** Why `context` cannot be used with `config`, or undefined: it is missing, or names a cluster the kubeconfig does not have. */
 function contextProblem(config: k8s.KubeConfig, context: string): string | undefined {
-  return config.getContextObject(context) ? undefined : `the kubeconfig has no context "${context}" (it has: ${contextNames(config)})`;
+  const ctx = config.getContextObject(context);
+  if (!ctx) return `the kubeconfig has no context "${context}" (it has: ${contextNames(config)})`;
+  return config.getCluster(ctx.cluster) ? undefined : `context "${context}" of the kubeconfig names cluster "${ctx.cluster}", which the kubeconfig does not have`;
 }
 
 /** Where a part of cluster access came from: the resource's input or the stack config (kpack:kubeconfig, kpack:context). */
@@ -94,8 +96,8 @@ export function accessProblems(given: ClusterAccess): AccessProblem[] {
     const where = kubeconfigFrom === "input" ? "the kubeconfig input" : "the kubeconfig in stack config kpack:kubeconfig";
     const fixContext =
       contextFrom === "input"
-        ? "Set context to one of them, or leave it out to use the kubeconfig's current-context"
-        : "Set it to one of them (pulumi config set kpack:context <name>), or remove it (pulumi config rm kpack:context) to use the kubeconfig's current-context";
+        ? "Set context to a context the kubeconfig has, or leave it out to use its current-context"
+        : "Set it to a context the kubeconfig has (pulumi config set kpack:context <name>), or remove it (pulumi config rm kpack:context) to use its current-context";
     return [{ field: "context", source: contextFrom, message: `${problem.replace("the kubeconfig", where)}. ${fixContext}` }];
   }
   const current = config.getCurrentContext();
@@ -123,12 +125,12 @@ export function kube(given: ClusterAccess): Kube {
       config.loadFromDefault();
     }
   } catch (e) {
-    const where = kubeconfigFrom === "input" ? " given in the kubeconfig input" : kubeconfigFrom ? " in stack config kpack:kubeconfig" : " (KUBECONFIG or ~/.kube/config)";
+    const where = !access.kubeconfig ? " (KUBECONFIG or ~/.kube/config)" : kubeconfigFrom === "input" ? " given in the kubeconfig input" : " in stack config kpack:kubeconfig";
     throw new Error(`Cannot read the kubeconfig${where}: ${(e as Error).message.split("\n")[0]}. Pass valid kubeconfig contents or set KUBECONFIG.`);
   }
   if (access.context) {
     const problem = contextProblem(config, access.context);
-    if (problem) throw new Error(`${problem.replace(/^the/, "The")}. Fix the context input.`);
+    if (problem) throw new Error(`${problem[0].toUpperCase()}${problem.slice(1)}. Fix the context input.`);
     config.setCurrentContext(access.context);
   }
   const cluster = config.getCurrentCluster();

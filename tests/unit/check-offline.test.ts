@@ -70,7 +70,14 @@ describe("check: cluster access, offline", () => {
     const f = failures({ kubeconfig: kubeconfig(["dev", "prod"]), context: "staging" });
     assert.equal(f.length, 1);
     assert.equal(f[0].property, "context");
-    assert.match(f[0].reason, /context: the kubeconfig input has no context "staging" \(it has: dev, prod\)\. Set context to one of them, or leave it out/);
+    assert.match(f[0].reason, /context: the kubeconfig input has no context "staging" \(it has: dev, prod\)\. Set context to a context the kubeconfig has, or leave it out/);
+  });
+
+  it("refuses a context whose cluster the kubeconfig does not have", () => {
+    const config = kubeconfig(["dev"]).replace("- name: local\n", "- name: elsewhere\n");
+    const f = failures({ kubeconfig: config, context: "dev" });
+    assert.equal(f.length, 1);
+    assert.match(f[0].reason, /: context: context "dev" of the kubeconfig input names cluster "local", which the kubeconfig does not have\. Set context to a context/);
   });
 
   it("refuses a kubeconfig whose current-context names no cluster when no context is given", () => {
@@ -89,7 +96,7 @@ describe("check: cluster access, offline", () => {
     setStackAccess({ kubeconfig: kubeconfig(["dev"]), context: "prod" });
     const ctx = failures({});
     assert.equal(ctx.length, 1);
-    assert.match(ctx[0].reason, /: stack config kpack:context: the kubeconfig in stack config kpack:kubeconfig has no context "prod" \(it has: dev\)\. Set it to one of them \(pulumi config set kpack:context <name>\)/);
+    assert.match(ctx[0].reason, /: stack config kpack:context: the kubeconfig in stack config kpack:kubeconfig has no context "prod" \(it has: dev\)\. Set it to a context the kubeconfig has \(pulumi config set kpack:context <name>\)/);
   });
 
   it("checks a context input against the stack's kubeconfig, and ignores the stack's context for a kubeconfig input", () => {
