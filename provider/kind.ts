@@ -201,7 +201,7 @@ export function defineKind<A extends CommonInputs>(def: KindDefinition<A>): Reso
         });
         const outputs = def.outputs(live);
         // The last status line stays next to the resource in `pulumi up`: end on the result.
-        op.progress.status(typeof outputs.latestImage === "string" ? `ready: ${outputs.latestImage}` : "ready");
+        op.progress.status(typeof outputs.latestImage === "string" && outputs.latestImage ? `ready: ${outputs.latestImage}` : "ready");
         return { id, outputs: { namespace: ref.namespace, ...outputs } };
       } catch (e) {
         // The object exists now: Pulumi keeps it in the state, and the next `up` continues from it.

@@ -85,8 +85,8 @@ export abstract class BuilderResource extends KpackResource {
   declare readonly ready: pulumi.Output<boolean>;
   /** True when kpack's last reconcile of the current spec succeeded (the UpToDate condition). */
   declare readonly upToDate: pulumi.Output<boolean>;
-  /** The builder image, digest-pinned (status.latestImage). */
-  declare readonly latestImage: pulumi.Output<string | undefined>;
+  /** The builder image, digest-pinned (status.latestImage). Empty (`""`) only with `skipAwait`, before kpack has built it. */
+  declare readonly latestImage: pulumi.Output<string>;
   /** Buildpacks in the builder image (status.builderMetadata). */
   declare readonly buildpacks: pulumi.Output<BuildpackInfo[] | undefined>;
   /** The stack the builder image was built on (status.stack): stack id and digest-pinned run image. */

@@ -41,8 +41,12 @@ export class Image extends KpackResource {
   declare readonly tag: pulumi.Output<string>;
   /** True once kpack reports Ready at the current generation: the last build succeeded and none is pending. */
   declare readonly ready: pulumi.Output<boolean>;
-  /** The built image, digest-pinned (`<repo>@sha256:…`, status.latestImage): give this to a Deployment. */
-  declare readonly latestImage: pulumi.Output<string | undefined>;
+  /**
+   * The built image, digest-pinned (`<repo>@sha256:…`, status.latestImage): give this to a Deployment's
+   * container `image`; a new build changes it, which rolls the Deployment. `up` waits for the build, so it
+   * is set; only with `skipAwait` can it still be empty (`""`) before kpack's first build succeeds.
+   */
+  declare readonly latestImage: pulumi.Output<string>;
   /** The digest part of latestImage (`sha256:…`). */
   declare readonly digest: pulumi.Output<string | undefined>;
   /** Name of the most recent Build (status.latestBuildRef). */

@@ -75,7 +75,8 @@ export function builderOutputs(obj: KubeObject): Props {
   return {
     ready: readyCondition(obj).state === "ready",
     upToDate: observedCurrent(obj) && condition(obj, CONDITION.UpToDate)?.status === "True",
-    latestImage: s.latestImage || undefined,
+    // Empty until kpack has built the builder image (seen only with skipAwait).
+    latestImage: s.latestImage ?? "",
     buildpacks: buildpackList(s.builderMetadata),
     resolvedStack: stack,
     conditions: s.conditions ?? [],

@@ -2,14 +2,14 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import * as kpack from "../../sdk";
-import { testEnv } from "../env/fixtures";
-import { Cluster, startCluster } from "../env/controlplane";
-import { KpackEnv, startKpack } from "../env/kpackEnv";
-import { pulumiEnv, PulumiEnv } from "../env/pulumi";
-import { buildImage, filesDir } from "../env/imagetool";
-import { getManifest } from "../env/registry";
-import { loopbackImages, renderKpackManifest, toYaml } from "../env/kpackManifest";
-import { freePort } from "../env/processes";
+import { testEnv } from "../../devenv/test-env";
+import { Cluster, startCluster } from "../../devenv/control-plane";
+import { KpackEnv, startKpack } from "../../devenv/kpack-env";
+import { pulumiEnv, PulumiEnv } from "../../devenv/pulumi";
+import { buildImage, filesDir } from "../../devenv/imagetool";
+import { getManifest } from "../../devenv/registry";
+import { loopbackImages, renderKpackManifest, toYaml } from "../../devenv/kpack-manifest";
+import { freePort } from "../../devenv/processes";
 
 /**
  * Issue 5, installation: a cluster of its own with no kpack. The release

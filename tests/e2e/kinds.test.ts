@@ -2,10 +2,10 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import * as kpack from "../../sdk";
-import { testEnv, TestEnv } from "../env/fixtures";
-import type { KpackEnv } from "../env/kpackEnv";
-import { buildImage, filesDir } from "../env/imagetool";
-import { getManifest } from "../env/registry";
+import { testEnv, TestEnv } from "../../devenv/test-env";
+import type { KpackEnv } from "../../devenv/kpack-env";
+import { buildImage, filesDir } from "../../devenv/imagetool";
+import { getManifest } from "../../devenv/registry";
 import { kube } from "../../provider/kube/client";
 import { waitUntil } from "../../provider/kube/objects";
 

@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as kpack from "../../sdk";
-import { testEnv, TestEnv } from "../env/fixtures";
-import type { KpackEnv } from "../env/kpackEnv";
-import { buildImage, filesDir } from "../env/imagetool";
-import { getManifest } from "../env/registry";
+import { testEnv, TestEnv } from "../../devenv/test-env";
+import type { KpackEnv } from "../../devenv/kpack-env";
+import { buildImage, filesDir } from "../../devenv/imagetool";
+import { getManifest } from "../../devenv/registry";
 
 /**
  * kpack starts no build when only an Image's ServiceAccount changes, so a

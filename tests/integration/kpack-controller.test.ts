@@ -2,14 +2,14 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { testEnv, TestEnv } from "../env/fixtures";
-import type { KpackEnv } from "../env/kpackEnv";
+import { testEnv, TestEnv } from "../../devenv/test-env";
+import type { KpackEnv } from "../../devenv/kpack-env";
 import { kube, Kube } from "../../provider/kube/client";
 import { KubeObject, waitUntil } from "../../provider/kube/objects";
 import { condition } from "../../provider/conditions";
-import { buildImage, filesDir } from "../env/imagetool";
-import { getManifest } from "../env/registry";
-import { repoRoot } from "../env/paths";
+import { buildImage, filesDir } from "../../devenv/imagetool";
+import { getManifest } from "../../devenv/registry";
+import { repoRoot } from "../../devenv/paths";
 
 /**
  * The real kpack controller against the local control plane: kpack objects

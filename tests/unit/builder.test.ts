@@ -160,7 +160,7 @@ describe("Builder", () => {
 
     it("has nothing resolved before the first reconcile", () => {
       const out = builder.object.outputs(b(1, undefined));
-      assert.deepEqual([out.latestImage, out.buildpacks, out.resolvedStack, out.ready, out.upToDate], [undefined, undefined, undefined, false, false]);
+      assert.deepEqual([out.latestImage, out.buildpacks, out.resolvedStack, out.ready, out.upToDate], ["", undefined, undefined, false, false]);
     });
   });
 

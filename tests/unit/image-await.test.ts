@@ -100,4 +100,20 @@ describe("Image wait loop over recorded Image and Build events", () => {
       return true;
     });
   });
+
+  it("reports a build found already finished once, not twice", async () => {
+    const { events } = loadRecording("image-build-succeeded.json");
+    const images = events.filter((e) => e.object.kind === "Image");
+    const builds = events.filter((e) => e.object.kind === "Build");
+    // The wait starts after the build ended but before the Image recorded it.
+    const start = [
+      { type: "ADDED", object: images[images.length - 2].object },
+      { type: "ADDED", object: builds[builds.length - 1].object },
+      { type: "MODIFIED", object: images[images.length - 1].object },
+    ];
+    const ctx = context(new ReplayIO(start), start, "app");
+    await awaitImage(ctx);
+    const succeeded = ctx.progress.lines.filter((l) => /^info: .*Build app-build-1 .*succeeded/.test(l));
+    assert.equal(succeeded.length, 1, ctx.progress.lines.join("\n"));
+  });
 });

@@ -294,7 +294,7 @@ describe("Image", () => {
     });
     it("has no image or digest while the first build runs", () => {
       const out = image.object.outputs(img(1, running(1, 1, 1)));
-      assert.equal(out.latestImage, undefined);
+      assert.equal(out.latestImage, "");
       assert.equal(out.digest, undefined);
       assert.equal(out.ready, false);
       assert.equal(out.latestBuildRef, "app-build-1");

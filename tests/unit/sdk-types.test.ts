@@ -52,7 +52,7 @@ function typedUsage(): void {
   new kpack.Image("bad2", { tag: "127.0.0.1:5000/team/bad", builder, source: { registry: { image: "127.0.0.1:5000/src" } }, imageTaggingStrategy: "Latest" });
 
   const digest: pulumi.Output<string | undefined> = app.digest;
-  const latest: pulumi.Output<string | undefined> = app.latestImage;
+  const latest: pulumi.Output<string> = app.latestImage;
   const buildpacks: pulumi.Output<kpack.BuildpackInfo[] | undefined> = builder.buildpacks;
   void [digest, latest, buildpacks];
 }

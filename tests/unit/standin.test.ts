@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as zlib from "node:zlib";
-import { compressBuildMetadata, decompressBuildMetadata, parseFail, repositoryOf } from "../env/standin";
+import { compressBuildMetadata, decompressBuildMetadata, parseFail, repositoryOf } from "../../devenv/build-pod-standin";
 
 describe("build-pod stand-in helpers", () => {
   it("encodes build metadata as kpack's completion does: base64 of gzipped JSON with kpack's keys", () => {

@@ -26,6 +26,12 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
   let build: KubeObject | undefined;
   let lastImage: KubeObject | undefined;
   let failure: string | undefined;
+  // A build found already finished would otherwise be reported twice ("… succeeded") in the diagnostics.
+  let lastSaid = "";
+  const sayBuild = (b: KubeObject) => {
+    const line = `${ctx.label}: ${buildProgress(b)}`;
+    if (line !== lastSaid) ctx.progress.info((lastSaid = line));
+  };
   const timedOut = (e: unknown) => {
     if (!(e instanceof TimeoutError)) return e;
     const state = lastImage ? imageWait(lastImage, build, G, minBuild) : undefined;
@@ -82,7 +88,7 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
       build = placeholder;
       continue;
     }
-    ctx.progress.info(`${ctx.label}: ${buildProgress(build)}`);
+    sayBuild(build);
     build = (await ctx.io.waitUntil(ref, (b) => {
       if (b) {
         // Kept for the timeout message: the steps the build had reached.
@@ -93,6 +99,6 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
     }, ctx.deadline, `for Build ${needBuild} to finish`).catch((e: unknown) => {
       throw timedOut(e);
     })) ?? placeholder;
-    ctx.progress.info(`${ctx.label}: ${buildProgress(build)}`);
+    sayBuild(build);
   }
 }

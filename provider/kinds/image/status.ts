@@ -184,7 +184,8 @@ export function imageOutputs(obj: KubeObject): Props {
   const s = imageStatus(obj);
   return {
     ready: readyCondition(obj).state === "ready",
-    latestImage: s.latestImage || undefined,
+    // Empty until the first build succeeds (seen only with skipAwait): a string, so it types as one for a Deployment.
+    latestImage: s.latestImage ?? "",
     digest: digestOf(s.latestImage || undefined),
     latestBuildRef: s.latestBuildRef || undefined,
     buildCounter: s.buildCounter,

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { expandTemplate, imageReferences, isLoopbackImage, loopbackImages, renderKpackManifest, schemaDefaults } from "../env/kpackManifest";
+import { expandTemplate, imageReferences, isLoopbackImage, loopbackImages, renderKpackManifest, schemaDefaults } from "../../devenv/kpack-manifest";
 import { orderManifest } from "../../provider/install/apply";
 
 // Renders kpack's own config/ (from the build cache or the Go module cache):

@@ -59,7 +59,7 @@ export interface Sandbox {
 /**
  * Prepares a sandboxed command: host-side relays from Unix sockets to
  * 127.0.0.1:<port> for each port, and the command line that starts `bin`
- * inside a new network namespace behind tests/env/nsrelay.
+ * inside a new network namespace behind devenv/nsrelay.
  */
 export async function loopbackSandbox(bin: string, args: string[], ports: number[]): Promise<Sandbox> {
   // Short path: Unix socket paths are limited to 107 bytes.
@@ -94,7 +94,7 @@ export async function loopbackSandbox(bin: string, args: string[], ports: number
   }
   return {
     bin: "unshare",
-    args: ["--user", "--map-root-user", "--net", "--", process.execPath, path.join(__dirname, "nsrelay.js"), ipBin, sockDir, ports.join(","), "--", bin, ...args],
+    args: ["--user", "--map-root-user", "--net", "--", process.execPath, path.join(__dirname, "ns-relay.js"), ipBin, sockDir, ports.join(","), "--", bin, ...args],
     async close() {
       for (const s of sockets) s.destroy();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));

@@ -26,10 +26,10 @@ export interface BinarySpec {
 
 /**
  * Cache dir of our own image tool: named after a hash of its sources, so an
- * edit to tests/env/imagetool builds a new copy instead of reusing a stale one.
+ * edit to devenv/imagetool builds a new copy instead of reusing a stale one.
  */
 function imagetoolCacheDir(): string {
-  const dir = path.join(repoRoot, "tests", "env", "imagetool");
+  const dir = path.join(repoRoot, "devenv", "imagetool");
   const h = crypto.createHash("sha256");
   for (const f of fs.readdirSync(dir).sort()) {
     if (!/\.(go|mod|sum)$/.test(f)) continue;
@@ -75,6 +75,20 @@ export const binaries = {
     script: "registry.sh",
     args: [versions.registry],
     cacheDir: `registry-v${versions.registry}`,
+    envtest: false,
+  },
+  pulumiLanguageNodejs: {
+    name: "pulumi-language-nodejs",
+    script: "pulumi-language-nodejs.sh",
+    args: [versions.pulumiLanguageNodejs],
+    cacheDir: `pulumi-language-nodejs-v${versions.pulumiLanguageNodejs}`,
+    envtest: false,
+  },
+  pulumiKubernetes: {
+    name: "pulumi-resource-kubernetes",
+    script: "pulumi-kubernetes.sh",
+    args: [versions.pulumiKubernetes, versions.pulumiKubernetesModule],
+    cacheDir: `pulumi-kubernetes-v${versions.pulumiKubernetes}`,
     envtest: false,
   },
   imagetool: { name: "imagetool", script: "imagetool.sh", args: [imagetoolDir], cacheDir: imagetoolDir, envtest: false },

@@ -1,18 +1,18 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { kube } from "../../provider/kube/client";
-import { get, KubeObject, waitUntil } from "../../provider/kube/objects";
-import { applyManifest } from "../../provider/install/apply";
-import { condition } from "../../provider/conditions";
+import { kube } from "../provider/kube/client";
+import { get, KubeObject, waitUntil } from "../provider/kube/objects";
+import { applyManifest } from "../provider/install/apply";
+import { condition } from "../provider/conditions";
 import { binaries, ensureBinary } from "./binaries";
-import { CnbImages, pushCnbImages } from "./cnbImages";
-import type { Cluster } from "./controlplane";
-import { loopbackImages, renderKpackManifest, toYaml } from "./kpackManifest";
+import { CnbImages, pushCnbImages } from "./cnb-images";
+import type { Cluster } from "./control-plane";
+import { loopbackImages, renderKpackManifest, toYaml } from "./kpack-manifest";
 import { freePort, Managed, start, stop, tail, waitFor } from "./processes";
 import { randomCredentials, Registry, startRegistry } from "./registry";
 import { loopbackSandbox, Sandbox, sandboxSupport } from "./sandbox";
-import { Standin, startStandin } from "./standin";
+import { Standin, startStandin } from "./build-pod-standin";
 import { serveFile } from "./serve";
 import { versions } from "./versions";
 

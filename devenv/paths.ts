@@ -1,8 +1,8 @@
 import * as os from "node:os";
 import * as path from "node:path";
 
-/** Repository root (this file compiles to dist/tests/env/paths.js). */
-export const repoRoot = path.resolve(__dirname, "..", "..", "..");
+/** Repository root (this file compiles to dist/devenv/paths.js). */
+export const repoRoot = path.resolve(__dirname, "..", "..");
 
 /** Per-user cache for binaries built from the Go module proxy. */
 export function cacheRoot(): string {

@@ -6,7 +6,7 @@ import { binaries, ensureBinary } from "./binaries";
 import { Credentials } from "./registry";
 
 /**
- * TypeScript side of tests/env/imagetool (our Go program on
+ * TypeScript side of devenv/imagetool (our Go program on
  * go-containerregistry): assemble an image from layers and labels and push it.
  */
 export interface LayerSpec {

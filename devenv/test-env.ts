@@ -3,10 +3,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
-import { Cluster, startCluster } from "./controlplane";
+import { Cluster, startCluster } from "./control-plane";
 import { pulumiEnv, PulumiEnv } from "./pulumi";
 import { stopAll } from "./processes";
-import { KpackEnv, startKpack } from "./kpackEnv";
+import { KpackEnv, startKpack } from "./kpack-env";
 
 /**
  * The test environment, started once per test run on first use and stopped

@@ -9,7 +9,7 @@ import { freePort, installSignalHandlers, Managed, start, stop, waitFor } from "
 /**
  * A Kubernetes control plane for tests and the demo: etcd and kube-apiserver
  * (RBAC on, admin by client certificate) plus kube-controller-manager for the
- * namespace, service-account and garbage-collector controllers, all on
+ * namespace, service-account, garbage-collector, deployment and replicaset controllers, all on
  * 127.0.0.1. Or, only when PULUMI_KPACK_TEST_KUBECONFIG names one, an existing
  * cluster (kind, k3d, minikube).
  */
@@ -158,7 +158,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
         "--bind-address=127.0.0.1",
         `--secure-port=${await freePort()}`,
         "--leader-elect=false",
-        "--controllers=namespace,serviceaccount,garbagecollector",
+        "--controllers=namespace,serviceaccount,garbagecollector,deployment,replicaset",
         `--service-account-private-key-file=${pki.saKey}`,
         `--root-ca-file=${pki.caCert}`,
         `--cluster-signing-cert-file=${pki.clientCaCert}`,

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import type { KubeObject } from "../../provider/kube/objects";
-import { parseManifest } from "../../provider/install/manifest";
+import type { KubeObject } from "../provider/kube/objects";
+import { parseManifest } from "../provider/install/manifest";
 import { kpackConfigDir } from "./kpack";
 import { versions } from "./versions";
 

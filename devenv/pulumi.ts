@@ -1,0 +1,145 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+import { execFileSync } from "node:child_process";
+import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { binaries, ensureBinary } from "./binaries";
+import { nodeBinDir, repoRoot } from "./paths";
+
+/**
+ * A real Pulumi CLI, fully offline: file backend and PULUMI_HOME in a scratch
+ * directory, passphrase secrets, no update check, no plugin download.
+ *
+ * Programs run as users run them: programStack() copies a program directory
+ * (Pulumi.yaml, index.ts) into the scratch directory, next to a node_modules
+ * where pulumi-kpack is installed from the tarball `npm pack` makes, and the
+ * CLI runs it there through the Node.js language host (pulumi-language-nodejs)
+ * and ts-node; @pulumi/kubernetes runs through its real plugin. stack() runs
+ * an inline program through the Automation API instead (the CLI talks to a
+ * language runtime inside the test process), for the few tests where a
+ * directory adds nothing. Either way the dynamic provider runs in its own
+ * process started by the CLI.
+ */
+export interface PulumiEnv {
+  bin: string;
+  workDir: string;
+  envVars: Record<string, string>;
+  stack(projectName: string, stackName: string, program: PulumiFn, extraEnv?: Record<string, string>): Promise<Stack>;
+  /**
+   * A stack of the program directory `source` (e.g. examples/app-deployment),
+   * run from a copy of it with pulumi-kpack installed from its tarball. `inPlace`
+   * runs the program in place instead (the repository root's Pulumi.yaml).
+   */
+  programStack(source: string, stackName: string, opts?: { inPlace?: boolean; extraEnv?: Record<string, string> }): Promise<Stack>;
+  /** The stack's checkpoint as the file backend stores it (the Automation API's exportStack decrypts secrets). */
+  rawState(projectName: string, stackName: string): string;
+}
+
+export const PASSPHRASE = "pulumi-kpack-tests";
+
+export async function pulumiEnv(baseDir: string, kubeconfigPath: string): Promise<PulumiEnv> {
+  const bin = ensureBinary(binaries.pulumi);
+  const languageHost = ensureBinary(binaries.pulumiLanguageNodejs);
+  const kubernetesPlugin = ensureBinary(binaries.pulumiKubernetes);
+  const workDir = fs.mkdtempSync(path.join(baseDir ?? os.tmpdir(), "pulumi-"));
+  const home = path.join(workDir, "home");
+  const state = path.join(workDir, "state");
+  fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(state, { recursive: true });
+  // pulumi-resource-pulumi-nodejs (the dynamic-provider launcher) ships in the
+  // @pulumi/pulumi package; node_modules/.bin holds the project's Node ≥22.
+  // pulumi-language-nodejs runs program directories; pulumi-resource-kubernetes, found
+  // on PATH, is used as an ambient plugin (no download).
+  const pathDirs = [
+    path.dirname(bin),
+    path.dirname(languageHost),
+    path.dirname(kubernetesPlugin),
+    path.join(repoRoot, "node_modules", "@pulumi", "pulumi"),
+    nodeBinDir,
+    process.env.PATH ?? "",
+  ];
+  const envVars: Record<string, string> = {
+    PATH: pathDirs.join(path.delimiter),
+    PULUMI_HOME: home,
+    PULUMI_BACKEND_URL: `file://${state}`,
+    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    KUBECONFIG: kubeconfigPath,
+    // Safety net: a resource that decides to install kpack without a manifest
+    // named by its test gets a refused loopback port, never the public release.
+    PULUMI_KPACK_MANIFEST_URL: "http://127.0.0.1:1/release-{version}.yaml",
+  };
+  // PulumiCommand without root runs `pulumi` from this process's PATH.
+  process.env.PATH = pathDirs.join(path.delimiter);
+  const command = await PulumiCommand.get({ root: undefined, skipVersionCheck: true });
+  let programDeps: string | undefined;
+  return {
+    bin,
+    workDir,
+    envVars,
+    rawState(projectName, stackName) {
+      const dir = path.join(state, ".pulumi", "stacks", projectName);
+      const file = fs.readdirSync(dir).find((f) => f === `${stackName}.json` || f === `${stackName}.json.gz`);
+      if (!file) throw new Error(`no checkpoint for ${projectName}/${stackName} in ${dir}`);
+      const raw = fs.readFileSync(path.join(dir, file));
+      return file.endsWith(".gz") ? zlib.gunzipSync(raw).toString("utf8") : raw.toString("utf8");
+    },
+    async stack(projectName, stackName, program, extraEnv) {
+      // The dynamic provider resolves require("pulumi-kpack/provider") from the
+      // project directory: give it the repository's node_modules.
+      const projectDir = path.join(workDir, "projects", projectName);
+      fs.mkdirSync(projectDir, { recursive: true });
+      if (!fs.existsSync(path.join(projectDir, "node_modules"))) {
+        fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(projectDir, "node_modules"));
+      }
+      return LocalWorkspace.createOrSelectStack(
+        { projectName, stackName, program },
+        {
+          workDir: projectDir,
+          pulumiHome: home,
+          pulumiCommand: command,
+          envVars: { ...envVars, ...(extraEnv ?? {}) },
+          secretsProvider: "passphrase",
+          projectSettings: { name: projectName, runtime: "nodejs", backend: { url: `file://${state}` } },
+        },
+      );
+    },
+    async programStack(source, stackName, opts = {}) {
+      let dir = source;
+      if (!opts.inPlace) {
+        programDeps ??= installProgramDeps(workDir);
+        dir = path.join(workDir, "programs", `${path.basename(source)}-${stackName}`);
+        fs.cpSync(source, dir, { recursive: true, filter: (f) => !/(^|\/)(node_modules|Pulumi\.[^/]+\.yaml)$/.test(f) });
+        fs.symlinkSync(programDeps, path.join(dir, "node_modules"));
+      }
+      return LocalWorkspace.createOrSelectStack(
+        { stackName, workDir: dir },
+        { pulumiHome: home, pulumiCommand: command, envVars: { ...envVars, ...(opts.extraEnv ?? {}) }, secretsProvider: "passphrase" },
+      );
+    },
+  };
+}
+
+/**
+ * node_modules for program directories, as a user installs it: pulumi-kpack
+ * from the tarball `npm pack` makes of this repository (dist/ must be built),
+ * with the versions of @pulumi/pulumi, @pulumi/kubernetes, typescript and
+ * ts-node this repository pins (so npm finds them in its cache).
+ */
+function installProgramDeps(workDir: string): string {
+  const dir = path.join(workDir, "program-deps");
+  fs.mkdirSync(dir, { recursive: true });
+  const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir, repoRoot], { encoding: "utf8" }).trim().split("\n").pop()!;
+  const own = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const pinned = (name: string) => own.dependencies[name] ?? own.devDependencies[name];
+  const deps: Record<string, string> = { "pulumi-kpack": `file:./${tarball}` };
+  for (const name of ["@pulumi/pulumi", "@pulumi/kubernetes", "typescript", "ts-node", "@types/node"]) deps[name] = pinned(name);
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "pulumi-kpack-programs", private: true, dependencies: deps }, null, 2));
+  // --ignore-scripts: @pulumi/kubernetes's install script would download its plugin; the environment built it.
+  execFileSync("npm", ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  return path.join(dir, "node_modules");
+}

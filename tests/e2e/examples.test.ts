@@ -1,0 +1,137 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { exampleConfig, exampleStack } from "../../devenv/examples";
+import type { KpackEnv } from "../../devenv/kpack-env";
+import { repoRoot } from "../../devenv/paths";
+import { getManifest } from "../../devenv/registry";
+import { testEnv, TestEnv } from "../../devenv/test-env";
+
+type Outputs = Record<string, { value: unknown }>;
+const value = (o: Outputs, k: string) => o[k]?.value;
+
+/**
+ * Every example under examples/, run as a user runs it: its program directory
+ * with pulumi-kpack installed from the `npm pack` tarball, `pulumi up` through
+ * the real CLI, the Node.js language host and ts-node, @pulumi/kubernetes
+ * through its real plugin, against the local environment.
+ */
+describe("examples as program directories", function () {
+  let env: TestEnv;
+  let kp: KpackEnv;
+
+  before(async () => {
+    env = await testEnv();
+    kp = await env.kpack();
+  });
+
+  it("quickstart: builds the app and exports the digest the registry serves; a second up and a preview change nothing", async () => {
+    const stack = await exampleStack(env.cluster, kp, env.pulumi, "quickstart", "e2e");
+    try {
+      const up = await stack.up();
+      const tag = `${kp.registry.host}/quickstart-e2e/app`;
+      const served = await getManifest(`${tag}:latest`);
+      assert.equal(value(up.outputs, "image"), `${tag}@${served.digest}`);
+      assert.equal(value(up.outputs, "buildCounter"), 1);
+      await stack.preview({ expectNoChanges: true });
+      const again = await stack.up();
+      assert.deepEqual(again.summary.resourceChanges, { same: 5 });
+    } finally {
+      await stack.destroy().catch(() => undefined);
+    }
+  });
+
+  it("app-deployment: a Deployment runs the built digest, and a rebuild rolls it to a new ReplicaSet with the new digest", async () => {
+    const ns = await env.namespace("e2e-app");
+    const stack = await exampleStack(env.cluster, kp, env.pulumi, "app-deployment", "e2e", { namespace: ns, skipRolloutWait: "true" });
+    const apps = env.kubeConfig.makeApiClient(k8s.AppsV1Api);
+    const core = env.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    try {
+      const first = await stack.up();
+      const image1 = String(value(first.outputs, "image"));
+      const tag = `${kp.registry.host}/app-deployment-e2e/app`;
+      assert.equal(image1, `${tag}@${(await getManifest(`${tag}:latest`)).digest}`);
+      const name = String(value(first.outputs, "deploymentName"));
+      const d1 = await apps.readNamespacedDeployment({ name, namespace: ns });
+      assert.equal(d1.spec?.template.spec?.containers[0].image, image1, "the Deployment runs the digest kpack built");
+      await core.readNamespacedService({ name: String(value(first.outputs, "serviceName")), namespace: ns });
+
+      // A new build (here asked for with Image.triggerBuild) gives a new digest in the same `pulumi up`.
+      await stack.setConfig("rebuild", { value: "1" });
+      const second = await stack.up();
+      const image2 = String(value(second.outputs, "image"));
+      assert.notEqual(image2, image1, "a rebuild gives a new digest");
+      assert.equal(value(second.outputs, "buildCounter"), 2);
+      assert.equal(value(second.outputs, "deploymentImage"), image2);
+      // kube-controller-manager's deployment controller rolls it: a ReplicaSet whose pod template holds the new digest.
+      const deadline = Date.now() + 60_000;
+      let images: string[] = [];
+      for (;;) {
+        const rs = await apps.listNamespacedReplicaSet({ namespace: ns });
+        images = rs.items.map((r) => r.spec?.template?.spec?.containers[0].image ?? "");
+        if (images.includes(image2) && images.includes(image1)) break;
+        assert.ok(Date.now() < deadline, `no ReplicaSet with ${image2} (have ${images.join(", ")})`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.equal(images.length, 2, "the old ReplicaSet and the new one");
+    } finally {
+      await stack.destroy().catch(() => undefined);
+    }
+  });
+
+  it("private-registry: builder and app pushed with managed credentials; the password stays out of state and output", async () => {
+    const creds = kp.authRegistry.auth!;
+    const registry = `${kp.authRegistry.host}/private-e2e`;
+    const stack = await exampleStack(env.cluster, kp, env.pulumi, "private-registry", "e2e", { registry, registryUser: creds.username }, { registryPassword: creds.password });
+    const output: string[] = [];
+    try {
+      const up = await stack.up({ onOutput: (s) => output.push(s) });
+      const served = await getManifest(`${registry}/app:latest`, creds);
+      assert.equal(value(up.outputs, "image"), `${registry}/app@${served.digest}`);
+      const anonymous = await getManifest(`${registry}/app:latest`).then(() => "served", () => "refused");
+      assert.equal(anonymous, "refused", "the registry serves the image only with credentials");
+      const state = env.pulumi.rawState("kpack-private-registry", "e2e");
+      for (const form of [creds.password, Buffer.from(creds.password).toString("base64")]) {
+        assert.ok(!state.includes(form), "the password is not in the checkpoint");
+        assert.ok(!output.join("").includes(form), "the password is not in the CLI output");
+      }
+    } finally {
+      await stack.destroy().catch(() => undefined);
+    }
+  });
+
+  it("many-images: one ClusterBuilder builds every Image", async () => {
+    const ns = await env.namespace("e2e-many");
+    const count = 3;
+    const stack = await exampleStack(env.cluster, kp, env.pulumi, "many-images", "e2e", { namespace: ns, count: String(count), builderNamespace: ns });
+    try {
+      const up = await stack.up();
+      const latest = value(up.outputs, "latestImages") as string[];
+      assert.equal(latest.length, count);
+      for (let i = 0; i < count; i++) {
+        const tag = `${kp.registry.host}/many-images-e2e/app-${i}`;
+        assert.equal(latest[i], `${tag}@${(await getManifest(`${tag}:latest`)).digest}`);
+      }
+    } finally {
+      await stack.destroy().catch(() => undefined);
+    }
+  });
+
+  it("the repository root's Pulumi.yaml: pulumi up of the quickstart in place", async () => {
+    const stackName = `e2e-root-${process.pid}`;
+    const stack = await env.pulumi.programStack(repoRoot, stackName, { inPlace: true });
+    const configFile = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
+    try {
+      const config = await exampleConfig(env.cluster, kp, `${kp.registry.host}/root-e2e`, "root-e2e");
+      await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])));
+      const up = await stack.up();
+      const tag = `${kp.registry.host}/root-e2e/app`;
+      assert.equal(value(up.outputs, "image"), `${tag}@${(await getManifest(`${tag}:latest`)).digest}`);
+    } finally {
+      await stack.destroy().catch(() => undefined);
+      await stack.workspace.removeStack(stackName).catch(() => undefined);
+      fs.rmSync(configFile, { force: true });
+    }
+  });
+});
