@@ -82,6 +82,8 @@ describe("Image build plan (what preview says)", () => {
     assert.equal(plan({ source: { git: { url: UNKNOWN, revision: "main" } } }), "may build #4: CONFIG (source.git.url): source.git.url is known only at apply");
     assert.equal(plan({ source: UNKNOWN }), "may build #4: CONFIG (source): source is known only at apply");
     assert.equal(plan({ source: UNKNOWN, triggerBuild: "2" }), "will build #4: TRIGGER,CONFIG (triggerBuild, source)");
+    assert.equal(plan({ build: UNKNOWN }, { ...olds, build: { env: [{ name: "A", value: "1" }], buildTimeout: 60 } }), "may build #4: CONFIG (build): build is known only at apply");
+    assert.equal(plan({ builder: UNKNOWN }), "may build #4: builder changed: builder is known only at apply");
   });
 
   it("settings of pulumi-kpack alone build nothing; no change says nothing", () => {

@@ -103,7 +103,9 @@ export function describeImageChange(olds: Props | undefined, news: Props): strin
   const source = sourceChanges(obj(olds.source), obj(news.source));
   if (source.commit) reasons.push({ reason: "COMMIT", field: "source.git.revision", unless: "the new revision is the commit already built" });
   const [b0, b1] = [obj(olds.build), obj(news.build)];
-  for (const field of [...source.config, ...BUILD_CONFIG.filter((k) => changed(b0[k], b1[k])).map((k) => `build.${k}`)]) {
+  // A whole build block not known until apply may change anything in it.
+  const buildConfig = typeof news.build === "string" && containsUnknown(news.build) ? ["build"] : BUILD_CONFIG.filter((k) => changed(b0[k], b1[k])).map((k) => `build.${k}`);
+  for (const field of [...source.config, ...buildConfig]) {
     reasons.push({ reason: "CONFIG", field });
   }
   if (changed(olds.builder, news.builder)) {
@@ -113,7 +115,7 @@ export function describeImageChange(olds: Props | undefined, news: Props): strin
 
   const nextBuild = [
     ...NEXT_BUILD.filter((k) => changed(olds[k], news[k])),
-    ...Object.keys({ ...b0, ...b1 }).filter((k) => !(BUILD_CONFIG as readonly string[]).includes(k) && changed(b0[k], b1[k])).map((k) => `build.${k}`),
+    ...(buildConfig.includes("build") ? [] : Object.keys({ ...b0, ...b1 }).filter((k) => !(BUILD_CONFIG as readonly string[]).includes(k) && changed(b0[k], b1[k])).map((k) => `build.${k}`)),
   ];
   const counter = typeof olds.buildCounter === "number" ? olds.buildCounter : undefined;
   const number = counter !== undefined ? ` #${counter + 1}` : "";
