@@ -1,6 +1,7 @@
-import { startCluster } from "./control-plane";
-import { startKpack } from "./kpack-env";
-import { handleInterrupt, stopAll } from "./processes";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { Cluster, startCluster } from "./control-plane";
+import { KpackEnv, startKpack } from "./kpack-env";
+import { handleInterrupt, installSignalHandlers, interrupt, stopAll, stopAtOnce } from "./processes";
 import { pulumiEnv } from "./pulumi";
 import { exampleStack } from "./examples";
 
@@ -10,34 +11,138 @@ import { exampleStack } from "./examples";
  * examples/app-deployment program directory against it: kpack builds the app
  * and a Deployment runs the digest it built. Interactive: left running for
  * kubectl and pulumi until Ctrl-C. Otherwise (CI, no TTY): destroyed and stopped.
+ *
+ * Stopping, whatever asks for it:
+ * - Ctrl-C or SIGTERM once the stack is up: `pulumi destroy` while the cluster
+ *   still runs, then every process stops in order; exit 0. On the terminal the
+ *   demo reads that Ctrl-C as a key (raw mode), so no SIGINT reaches npm or its
+ *   shell either, and `npm start` itself exits 0.
+ * - Ctrl-C during `pulumi up`: the terminal's SIGINT reaches pulumi too, which
+ *   cancels the update; then the same destroy and stop; exit 130.
+ * - Ctrl-C before the stack exists: there is nothing to destroy, so everything
+ *   stops at once; exit 130.
+ * - A second Ctrl-C (or SIGTERM) while stopping: everything stops at once and
+ *   the demo says what that left undone.
+ * The environment's processes run in sessions of their own, so the terminal's
+ * Ctrl-C never reaches them: only the demo stops them.
  */
-async function main(): Promise<void> {
+type Phase = "starting" | "up" | "ready" | "stopping";
+
+let phase: Phase = "starting";
+let interruptedBy: "SIGINT" | "SIGTERM" | undefined;
+let interruptedIn: Phase | undefined;
+let wake: () => void = () => undefined;
+const interrupted = new Promise<void>((resolve) => (wake = resolve));
+const cancelUp = new AbortController();
+
+function whatIsLeft(): string {
+  if (phase === "starting") return "Nothing had been deployed yet.";
+  return "The stack was not destroyed, but everything it made was in the local cluster, which is gone now.";
+}
+
+handleInterrupt({
+  first(signal) {
+    interruptedBy = signal;
+    interruptedIn = phase;
+    wake();
+    switch (phase) {
+      case "starting":
+        return stopAtOnce(signal, whatIsLeft());
+      case "up":
+        console.log(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: pulumi cancels the update; then the stack is destroyed and everything stops (Ctrl-C again stops everything at once).`);
+        // The terminal's Ctrl-C reached pulumi itself (it is in the terminal's
+        // foreground process group); a second SIGINT would make it quit at once.
+        if (signal !== "SIGINT") cancelUp.abort();
+        return;
+      case "ready":
+        console.log(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: destroying the stack, then stopping everything (Ctrl-C again stops everything at once).`);
+        return;
+      case "stopping":
+        console.log(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: already stopping (Ctrl-C again stops everything at once).`);
+        return;
+    }
+  },
+  whatIsLeft,
+});
+installSignalHandlers();
+
+/** Ctrl-C read from the terminal as a key: raw mode, so the terminal sends no SIGINT to anyone. Returns a function that undoes it. */
+function readCtrlC(): () => void {
+  const stdin = process.stdin;
+  stdin.setRawMode(true);
+  const onData = (b: Buffer) => {
+    if (b.includes(0x03)) interrupt("SIGINT");
+  };
+  stdin.on("data", onData);
+  stdin.resume();
+  return () => {
+    stdin.off("data", onData);
+    stdin.setRawMode(false);
+    stdin.pause();
+  };
+}
+
+async function main(): Promise<number> {
   const t0 = Date.now();
-  const cluster = await startCluster();
-  const kp = await startKpack(cluster);
+  const interactive = Boolean(process.stdin.isTTY) && !process.env.CI;
+  const cluster: Cluster = await startCluster();
+  const kp: KpackEnv = await startKpack(cluster);
   console.log(`Local Kubernetes ${cluster.server} with kpack ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   const pulumi = await pulumiEnv(cluster.workDir, cluster.kubeconfigPath);
   // No kubelet runs the app's pods here: the Deployment is not awaited.
-  const stack = await exampleStack(cluster, kp, pulumi, "app-deployment", "local", { skipRolloutWait: "true" });
-  const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
-  console.log(`\nImage built by kpack: ${String(up.outputs.image.value)} (build ${String(up.outputs.buildCounter.value)})`);
-  console.log(`Deployment ${String(up.outputs.deploymentName.value)} runs: ${String(up.outputs.deploymentImage.value)}`);
-  console.log(`  program: ${stack.workspace.workDir}`);
-  console.log(`  export KUBECONFIG=${cluster.kubeconfigPath}`);
-  console.log(`  pulumi: PULUMI_HOME=${pulumi.envVars.PULUMI_HOME} PULUMI_BACKEND_URL=${pulumi.envVars.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE=${pulumi.envVars.PULUMI_CONFIG_PASSPHRASE}`);
-  console.log(`  logs: ${cluster.workDir}`);
-  if (process.stdin.isTTY && !process.env.CI) {
-    console.log("Ctrl-C destroys the stack and stops everything.");
-    await new Promise<void>((resolve) => handleInterrupt(resolve));
+  const stack: Stack = await exampleStack(cluster, kp, pulumi, "app-deployment", "local", { skipRolloutWait: "true" });
+  const onOutput = (s: string) => process.stdout.write(s);
+  let failure: Error | undefined;
+  phase = "up";
+  try {
+    const up = await stack.up({ onOutput, signal: cancelUp.signal });
+    if (!interruptedBy) {
+      console.log(`\nImage built by kpack: ${String(up.outputs.image.value)} (build ${String(up.outputs.buildCounter.value)})`);
+      console.log(`Deployment ${String(up.outputs.deploymentName.value)} runs: ${String(up.outputs.deploymentImage.value)}`);
+      console.log(`  program: ${stack.workspace.workDir}`);
+      console.log(`  export KUBECONFIG=${cluster.kubeconfigPath}`);
+      console.log(`  pulumi: PULUMI_HOME=${pulumi.envVars.PULUMI_HOME} PULUMI_BACKEND_URL=${pulumi.envVars.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE=${pulumi.envVars.PULUMI_CONFIG_PASSPHRASE}`);
+      console.log(`  logs: ${cluster.workDir}`);
+    }
+  } catch (e) {
+    // Cancelled by a Ctrl-C: pulumi said so above. Anything else fails the demo, after the same cleanup.
+    if (!interruptedBy) failure = e as Error;
   }
-  await stack.destroy();
+  let release = () => undefined as void;
+  if (!interruptedBy && !failure && interactive) {
+    phase = "ready";
+    release = readCtrlC();
+    console.log("Ctrl-C destroys the stack and stops everything.");
+    await interrupted;
+  }
+  phase = "stopping";
+  try {
+    // remove: the stack's history and config go too (pulumi would otherwise suggest `pulumi stack rm`).
+    await stack.destroy({ onOutput, remove: true });
+  } catch (e) {
+    failure ??= e as Error;
+  }
   await kp.stop();
   await cluster.stop();
   await stopAll();
+  release();
+  if (failure) {
+    console.error(failure.message);
+    console.error("Stopped local Kubernetes, kpack and the registries.");
+    return 1;
+  }
+  console.log("Stack destroyed; local Kubernetes, kpack and the registries stopped.");
+  // Interrupted before the stack was up: the conventional status of an interrupted command.
+  return interruptedIn === "up" ? (interruptedBy === "SIGTERM" ? 143 : 130) : 0;
 }
 
-main().catch(async (e) => {
-  console.error((e as Error).message);
-  await stopAll();
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  async (e) => {
+    // A Ctrl-C also ends the commands a startup step runs (openssl, npm): let its handler speak instead of their errors.
+    await new Promise((r) => setTimeout(r, 200));
+    console.error((e as Error).message);
+    await stopAll();
+    process.exit(1);
+  },
+);
