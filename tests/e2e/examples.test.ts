@@ -29,7 +29,13 @@ describe("examples as program directories", function () {
   it("quickstart: builds the app and exports the digest the registry serves; a second up and a preview change nothing", async () => {
     const stack = await exampleStack(env.cluster, kp, env.pulumi, "quickstart", "e2e");
     try {
-      const up = await stack.up();
+      let output = "";
+      const up = await stack.up({ onOutput: (s) => (output += s) });
+      // Clean diagnostics: no Node warning from a dependency, and the build's result once.
+      assert.doesNotMatch(output, /ExperimentalWarning/);
+      const diagnostics = output.slice(output.indexOf("Diagnostics:"));
+      assert.ok(output.includes("Diagnostics:"), output);
+      assert.equal(diagnostics.match(/Build \S+ \(#1, [A-Z,]+\) succeeded: /g)?.length, 1, diagnostics);
       const tag = `${kp.registry.host}/quickstart-e2e/app`;
       const served = await getManifest(`${tag}:latest`);
       assert.equal(value(up.outputs, "image"), `${tag}@${served.digest}`);
