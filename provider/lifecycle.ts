@@ -88,7 +88,9 @@ export function handlersOf<A extends CommonInputs>(def: ResourceDefinition<A>, r
       const r = check(def, olds, news);
       // The engine sends empty olds for a resource it is about to create.
       if (Object.keys(strip(olds)).length === 0 && !r.failures?.length) tell(undefined, r.inputs);
-      return r;
+      // The engine prints a failure's property as "property <key> value {<value>}", secrets in plain
+      // text (a managedServiceAccount's passwords, a kubeconfig). The reason names the field already.
+      return r.failures?.length ? { ...r, failures: r.failures.map((f) => ({ property: "", reason: f.reason })) } : r;
     },
     diff: (_id, olds, news) => {
       const d = diff(def, olds, news);
