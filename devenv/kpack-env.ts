@@ -39,6 +39,9 @@ export interface KpackEnv {
   /** True when the controller runs in its loopback-only network namespace. */
   sandboxed: boolean;
   standin: Standin;
+  /** Stop the kpack controller process alone (as a Deployment scaled to 0 would), and start it again. */
+  stopController(): Promise<void>;
+  startController(): Promise<void>;
   /** Milliseconds spent in each startup stage. */
   timings: Record<string, number>;
   stop(): Promise<void>;
@@ -181,7 +184,7 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
         await watching;
       });
     }
-    const controller: Managed | undefined = opts.deferInstall ? undefined : startController();
+    let controller: Managed | undefined = opts.deferInstall ? undefined : startController();
 
     // Ready when it has reconciled the manifest's default ClusterLifecycle
     // against the local registry: proof it runs, is authorized and reaches both.
@@ -207,6 +210,16 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       sandboxed: sandbox !== undefined,
       standin,
       timings,
+      async stopController() {
+        if (controller) await stop(controller);
+        controller = undefined;
+      },
+      async startController() {
+        if (controller) return;
+        const c = startController();
+        controller = c;
+        await waitFor("the restarted kpack controller to serve", c, async () => fs.readFileSync(controllerLog, "utf8").split("\n").length > 0, 30_000);
+      },
       stop: stopAllHere,
     };
   } catch (e) {
