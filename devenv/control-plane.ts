@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as https from "node:https";
 import { binaries, ensureBinary } from "./binaries";
 import { clientCert, makePki, Pki } from "./certs";
-import { freePort, installSignalHandlers, Managed, start, stop, waitFor } from "./processes";
+import { freePort, installSignalHandlers, Managed, scratchDir, start, stop, waitFor } from "./processes";
 
 /**
  * A Kubernetes control plane for tests and the demo: etcd and kube-apiserver
@@ -99,12 +99,14 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   const kcmBin = opts.controllerManager === false ? undefined : ensureBinary(binaries.kubeControllerManager);
 
   const workDir = fs.mkdtempSync(path.join(opts.baseDir ?? os.tmpdir(), "pulumi-kpack-env-"));
+  const forgetWorkDir = scratchDir(workDir);
   const pki = makePki(path.join(workDir, "pki"));
   const admin = clientCert(pki, "pulumi-kpack-admin", ["system:masters"]);
   const procs: Managed[] = [];
   const stopProcs = async () => {
     for (const p of procs.reverse()) await stop(p);
     if (!process.env.PULUMI_KPACK_KEEP_ENV) fs.rmSync(workDir, { recursive: true, force: true });
+    forgetWorkDir();
   };
 
   try {

@@ -117,8 +117,7 @@ async function main(): Promise<number> {
   }
   phase = "stopping";
   try {
-    // remove: the stack's history and config go too (pulumi would otherwise suggest `pulumi stack rm`).
-    await stack.destroy({ onOutput, remove: true });
+    await stack.destroy({ onOutput });
   } catch (e) {
     failure ??= e as Error;
   }

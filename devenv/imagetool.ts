@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { execFile } from "node:child_process";
 import { binaries, ensureBinary } from "./binaries";
+import { scratchDir } from "./processes";
 import { Credentials } from "./registry";
 
 /**
@@ -56,9 +57,11 @@ export function dockerConfigDir(credentials: Record<string, Credentials> = {}): 
 function run(args: string[], credentials?: Record<string, Credentials>): Promise<string> {
   const bin = ensureBinary(binaries.imagetool);
   const dockerConfig = dockerConfigDir(credentials);
+  const forget = scratchDir(dockerConfig, { always: true });
   return new Promise<string>((resolve, reject) => {
     execFile(bin, args, { env: { PATH: process.env.PATH ?? "", HOME: dockerConfig, DOCKER_CONFIG: dockerConfig }, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       fs.rmSync(dockerConfig, { recursive: true, force: true });
+      forget();
       if (err) reject(new Error(stderr.trim() || err.message));
       else resolve(stdout);
     });

@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as net from "node:net";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
+import { scratchDir } from "./processes";
 
 /**
  * A loopback-only network sandbox for a process we do not control, such as
@@ -64,6 +65,7 @@ export interface Sandbox {
 export async function loopbackSandbox(bin: string, args: string[], ports: number[]): Promise<Sandbox> {
   // Short path: Unix socket paths are limited to 107 bytes.
   const sockDir = fs.mkdtempSync(path.join(os.tmpdir(), "pk-ns-"));
+  const forgetSockDir = scratchDir(sockDir, { always: true });
   const servers: net.Server[] = [];
   const sockets = new Set<net.Socket>();
   try {
@@ -90,6 +92,7 @@ export async function loopbackSandbox(bin: string, args: string[], ports: number
   } catch (e) {
     for (const s of servers) s.close();
     fs.rmSync(sockDir, { recursive: true, force: true });
+    forgetSockDir();
     throw e;
   }
   return {
@@ -99,6 +102,7 @@ export async function loopbackSandbox(bin: string, args: string[], ports: number
       for (const s of sockets) s.destroy();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       fs.rmSync(sockDir, { recursive: true, force: true });
+      forgetSockDir();
     },
   };
 }

@@ -5,7 +5,7 @@ import * as crypto from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import { Cluster, startCluster } from "./control-plane";
 import { pulumiEnv, PulumiEnv } from "./pulumi";
-import { stopAll } from "./processes";
+import { scratchDir, stopAll } from "./processes";
 import { KpackEnv, startKpack } from "./kpack-env";
 
 /**
@@ -36,6 +36,7 @@ export function testEnv(): Promise<TestEnv> {
   started ??= (async () => {
     const t0 = Date.now();
     baseDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-kpack-test-"));
+    scratchDir(baseDir);
     const cluster = await startCluster({ baseDir });
     const pulumi = await pulumiEnv(baseDir, cluster.kubeconfigPath);
     const kubeConfig = new k8s.KubeConfig();
