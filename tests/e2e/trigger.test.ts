@@ -55,8 +55,9 @@ describe("Image.triggerBuild", function () {
 
       // Credentials alone: kpack builds nothing new, so the Image stays failed.
       settings.withCredentials = true;
+      message = ""; // so the assertion below cannot be satisfied by the first up's message
       await stack.up().catch((e: Error) => (message = e.message));
-      assert.match(message, /build-1 failed/, "without a trigger the old failure stands");
+      assert.match(message, /build-1 failed/, `without a trigger the old failure stands: ${message}`);
 
       settings.trigger = "credentials-fixed";
       const up = await stack.up();
