@@ -38,9 +38,6 @@ export class Deadline {
   remainingMs(): number {
     return Math.max(this.at - Date.now(), 1);
   }
-  expired(): boolean {
-    return Date.now() >= this.at;
-  }
   /** The earlier of this deadline and `budgetMs` from now. */
   within(budgetMs: number): Deadline {
     return budgetMs < this.at - Date.now() ? new Deadline(budgetMs) : this;

@@ -1,7 +1,6 @@
 import { kpackInstallation as schema, InstalledObject, KpackInstallationInputs } from "../../schema/kpack-installation";
 import { install, loadManifest, readInstalled, uninstall } from "../install";
 import { DEFAULT_KPACK_VERSION } from "../install/manifest";
-import type { Kube } from "../kube/client";
 import { KubeObject, refOf } from "../kube/objects";
 import type { Operation, ResourceDefinition } from "../lifecycle";
 import { compact, deepEqual } from "../values";
@@ -19,9 +18,9 @@ function refsOf(objects: readonly KubeObject[]): InstalledObject[] {
 }
 
 /** Deletes installed objects by reference (reverse dependency order; waits for the namespace when it is among them). */
-async function uninstallObjects(k: Kube, refs: readonly InstalledObject[], op: Operation<KpackInstallationInputs>): Promise<void> {
+async function uninstallObjects(refs: readonly InstalledObject[], op: Operation<KpackInstallationInputs>): Promise<void> {
   const objects: KubeObject[] = refs.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace: r.namespace } }));
-  await uninstall(k, objects, op.deadline, op.progress);
+  await uninstall(op.kube, objects, op.deadline, op.progress);
 }
 
 function installedObjects(v: unknown): InstalledObject[] {
@@ -43,7 +42,7 @@ export const kpackInstallation: ResourceDefinition<KpackInstallationInputs> = {
     const refs = refsOf(objects);
     // An upgrade can drop objects the old release had: remove those.
     const gone = installedObjects(op.previousState?.objects).filter((p) => !refs.some((n) => deepEqual(n, p)));
-    if (gone.length) await uninstallObjects(op.kube, gone, op);
+    if (gone.length) await uninstallObjects(gone, op);
     op.progress.info(`${op.label}: kpack ${r.version} installed in namespace ${r.namespace} (${refs.length} objects)`);
     return { id: r.namespace, outputs: { installedVersion: r.version, namespace: r.namespace, objects: refs } };
   },
@@ -55,6 +54,6 @@ export const kpackInstallation: ResourceDefinition<KpackInstallationInputs> = {
   },
 
   async remove(_id, state, _args, op) {
-    await uninstallObjects(op.kube, installedObjects(state.objects), op);
+    await uninstallObjects(installedObjects(state.objects), op);
   },
 };
