@@ -27,6 +27,8 @@ export interface Cluster {
   workDir: string;
   /** Kubeconfig contents for another user, authenticated by client certificate (local plane only). */
   userKubeconfig(user: string, groups: string[]): string;
+  /** Stops kube-apiserver and starts it again on the same port with the same etcd (local plane only): every watch breaks. */
+  restartApiserver(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +87,9 @@ function externalCluster(file: string): Cluster {
     userKubeconfig() {
       throw new Error("userKubeconfig needs the local control plane (its client CA); unset PULUMI_KPACK_TEST_KUBECONFIG.");
     },
+    async restartApiserver() {
+      throw new Error("restartApiserver needs the local control plane; unset PULUMI_KPACK_TEST_KUBECONFIG.");
+    },
     async stop() {},
   };
 }
@@ -126,7 +131,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     await waitFor("etcd /health", etcd, () => httpOk(`${etcdUrl}/health`), 30_000);
 
     const server = `https://127.0.0.1:${apiPort}`;
-    const apiserver = start("kube-apiserver", apiserverBin, [
+    const apiserverArgs = [
       `--etcd-servers=${etcdUrl}`,
       `--secure-port=${apiPort}`,
       "--bind-address=127.0.0.1",
@@ -144,9 +149,14 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       `--service-account-issuer=${server}/`,
       `--service-account-key-file=${pki.saPub}`,
       `--service-account-signing-key-file=${pki.saKey}`,
-    ], { logFile: path.join(workDir, "kube-apiserver.log") });
-    procs.push(apiserver);
-    await waitFor("kube-apiserver /readyz", apiserver, () => httpsOk(`${server}/readyz`, pki, admin), 60_000);
+    ];
+    const startApiserver = async (): Promise<Managed> => {
+      const p = start("kube-apiserver", apiserverBin, apiserverArgs, { logFile: path.join(workDir, "kube-apiserver.log") });
+      procs.push(p);
+      await waitFor("kube-apiserver /readyz", p, () => httpsOk(`${server}/readyz`, pki, admin), 60_000);
+      return p;
+    };
+    let apiserver = await startApiserver();
 
     const kubeconfig = kubeconfigFor(server, fs.readFileSync(pki.caCert, "utf8"), "pulumi-kpack-admin", admin.cert, admin.key);
     const kubeconfigPath = path.join(workDir, "admin.kubeconfig");
@@ -181,6 +191,11 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       userKubeconfig(user, groups) {
         const c = clientCert(pki, user, groups);
         return kubeconfigFor(server, fs.readFileSync(pki.caCert, "utf8"), user, c.cert, c.key);
+      },
+      async restartApiserver() {
+        await stop(apiserver);
+        procs.splice(procs.indexOf(apiserver), 1);
+        apiserver = await startApiserver();
       },
       stop: stopProcs,
     };

@@ -139,7 +139,8 @@ async function applyCompanions(k: Kube, objs: KubeObject[], owner: string, lbl: 
     }
   }
   for (const o of objs) {
-    await apply(k, o).catch((e: Error) => {
+    // Companions are the provider's own (owner annotation checked above): take their fields back.
+    await apply(k, o, { force: true }).catch((e: Error) => {
       throw new Error(`${lbl}: ${e.message}`);
     });
   }
@@ -179,7 +180,7 @@ export function defineKind<A extends CommonInputs>(def: KindDefinition<A>): Reso
       const owner = `${def.kind} ${id}`;
       const companions = companionsOf(def, args, owner);
       await applyCompanions(k, companions, owner, op.label);
-      const applied = await apply(k, obj);
+      const applied = await apply(k, obj, { force: args.forceConflicts === true });
       const written = { namespace: ref.namespace, ...def.outputs(applied) };
       try {
         if (op.previous) {

@@ -116,9 +116,15 @@ function labelOf<A extends CommonInputs>(def: ResourceDefinition<A>, args: { nam
   return label(def.kind, args, def.naming !== undefined);
 }
 
-/** A DNS-1123 name from a Pulumi logical name plus a random suffix, like Pulumi's auto-naming. */
-export function autoName(logicalName: string, maxLength: number): string {
-  const suffix = crypto.randomBytes(4).toString("hex").slice(0, 7);
+/**
+ * A DNS-1123 name from a Pulumi logical name plus a suffix, like Pulumi's
+ * auto-naming. The suffix is a hash of the resource's URN when there is one, not
+ * random: a create cut short (the CLI killed mid-create) leaves a pending create
+ * that the next `pulumi up` retries under the same name, so it adopts the object
+ * the first try made instead of leaking it beside a second one.
+ */
+export function autoName(logicalName: string, maxLength: number, urn?: string): string {
+  const suffix = (urn ? crypto.createHash("sha256").update(urn).digest("hex") : crypto.randomBytes(4).toString("hex")).slice(0, 7);
   let base = logicalName.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
   base = base.slice(0, maxLength - suffix.length - 1).replace(/-+$/, "") || "kpack";
   return `${base}-${suffix}`;
@@ -150,7 +156,7 @@ export function check<A extends CommonInputs>(def: ResourceDefinition<A>, olds: 
     if (inputs.name === undefined) {
       // Keep an auto-generated name across updates; make a new one only the first time.
       if (prev.autoNamed === true && typeof prev.name === "string") inputs.name = prev.name;
-      else inputs.name = autoName(String(inputs.logicalName ?? def.kind), naming.maxNameLength);
+      else inputs.name = autoName(String(inputs.logicalName ?? def.kind), naming.maxNameLength, typeof inputs.resourceUrn === "string" ? inputs.resourceUrn : undefined);
       inputs.autoNamed = true;
     } else {
       delete inputs.autoNamed;

@@ -121,11 +121,17 @@ export const commonInputs = {
    * false: never install, fail if kpack is missing.
    */
   installKpack: z.union([z.literal(false), kpackInstallOptions]).optional(),
-  /** Name of the kpack object. Default: the Pulumi name plus a random suffix. */
+  /** Name of the kpack object. Default: the Pulumi name plus a suffix derived from the resource URN. */
   name: objectName.optional(),
   ...clusterAccessInputs,
   /** Do not wait for kpack to report the object ready. */
   skipAwait: z.boolean().optional(),
+  /**
+   * Take over fields of the kpack object that another field manager (kubectl edit, another tool) set to
+   * other values, as `kubectl apply --server-side --force-conflicts` does. Default: such an update fails
+   * and names the manager and the fields.
+   */
+  forceConflicts: z.boolean().optional(),
   /** How long create/update waits for readiness, in seconds (Pulumi's customTimeouts do not reach dynamic providers). */
   timeoutSeconds: z.number().int().positive().max(24 * 3600).optional(),
 };

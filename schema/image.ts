@@ -212,7 +212,7 @@ const historyLimit = z.number().int("must be a whole number").min(1, "must be at
 
 const imageShape = {
   ...commonInputs,
-  /** Image name; at most 63 characters, because kpack copies it into label values. Default: the Pulumi name plus a random suffix. */
+  /** Image name; at most 63 characters, because kpack copies it into label values. Default: the Pulumi name plus a suffix derived from the resource URN. */
   name: commonInputs.name,
   /** Namespace of the Image; a Builder it uses must be in it too. Default: `default`. */
   namespace: namespaceInput,

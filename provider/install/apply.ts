@@ -115,7 +115,7 @@ export async function applyManifest(k: Kube, objects: readonly KubeObject[], opt
       served.add(gvk); // once per kind, not per object
     }
     if (Date.now() > deadline) throw new TimeoutError("Applying the kpack manifest", `to reach ${describe(refOf(o))}`, budgetMs);
-    applied.push(await apply(k, o));
+    applied.push(await apply(k, o, { force: true }));
     opts.onApplied?.(o);
   }
   return applied;

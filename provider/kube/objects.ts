@@ -50,6 +50,37 @@ function header(ref: ObjectRef): { apiVersion: string; kind: string; metadata: {
   return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
 }
 
+/**
+ * An error worth trying again: no answer at all (connection refused or reset,
+ * as while an apiserver restarts), 429, or a 5xx. Anything else the server
+ * meant.
+ */
+export function isTransient(e: unknown): boolean {
+  const status = httpStatus(e);
+  if (status !== undefined) return status === 429 || status >= 500;
+  // Node's fetch fails with "fetch failed" and the socket error as its cause.
+  for (let c: unknown = e, depth = 0; c && depth < 4; c = (c as { cause?: unknown }).cause, depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === "string" && NETWORK_ERRORS.has(code)) return true;
+    if ((c as Error).message === "fetch failed") return true;
+  }
+  return false;
+}
+const NETWORK_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/** Runs fn again on transient errors (see isTransient), for at most budgetMs, then gives its last error. */
+export async function retryTransient<T>(fn: () => Promise<T>, budgetMs: number): Promise<T> {
+  const until = Date.now() + budgetMs;
+  for (let pause = 250; ; pause = Math.min(pause * 2, 2000)) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isTransient(e) || Date.now() + pause > until) throw e;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}
+
 /** Reads an object; undefined when it does not exist. */
 export async function get(k: Kube, ref: ObjectRef): Promise<KubeObject | undefined> {
   try {
@@ -57,19 +88,52 @@ export async function get(k: Kube, ref: ObjectRef): Promise<KubeObject | undefin
   } catch (e) {
     if (httpStatus(e) === 404) return undefined;
     // Keep the HTTP status on the error: callers tell "forbidden" from other failures.
-    throw Object.assign(new Error(`${describe(ref)}: reading it from ${k.server} failed: ${apiMessage(e)}.`), { code: httpStatus(e) });
+    throw Object.assign(new Error(`${describe(ref)}: reading it from ${k.server} failed: ${apiMessage(e)}.`, { cause: e }), { code: httpStatus(e) });
   }
 }
 
-/**
- * Server-side apply with the provider's field manager. force: the provider owns
- * the fields it sets; a conflict with kubectl edits resolves in favour of the program.
- */
-export async function apply(k: Kube, obj: KubeObject): Promise<KubeObject> {
+/** What a server-side apply does when another field manager owns a field the object sets to another value. */
+export interface ApplyOptions {
+  /**
+   * Take such fields over (kubectl's --force-conflicts). Without it the apply
+   * fails with a message naming the managers and fields: a change made outside
+   * the program is not silently undone.
+   */
+  force: boolean;
+}
+
+/** The fields and managers of a 409 apply conflict, from the Status causes the apiserver sends. */
+export function applyConflicts(e: unknown): Array<{ manager: string; field: string }> | undefined {
+  if (!(e instanceof k8s.ApiException) || e.code !== 409) return undefined;
+  let body: unknown = e.body;
+  try {
+    if (typeof body === "string") body = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const causes = (body as { details?: { causes?: Array<{ reason?: string; message?: string; field?: string }> } })?.details?.causes ?? [];
+  const out = causes
+    .filter((c) => c.reason === "FieldManagerConflict")
+    .map((c) => ({ manager: /"([^"]+)"/.exec(c.message ?? "")?.[1] ?? "another field manager", field: c.field ?? "(unknown field)" }));
+  return out.length ? out : undefined;
+}
+
+/** Server-side apply with the provider's field manager. */
+export async function apply(k: Kube, obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
   const ref = refOf(obj);
   try {
-    return (await k.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)) as KubeObject;
+    return (await k.objects.patch(obj, undefined, undefined, FIELD_MANAGER, opts.force, k8s.PatchStrategy.ServerSideApply)) as KubeObject;
   } catch (e) {
+    const conflicts = applyConflicts(e);
+    if (conflicts) {
+      const managers = [...new Set(conflicts.map((c) => `"${c.manager}"`))].join(", ");
+      const fields = conflicts.map((c) => c.field).join(", ");
+      throw new Error(
+        `${describe(ref)}: applying it failed: ${conflicts.length === 1 ? "field" : "fields"} ${fields} ${conflicts.length === 1 ? "is" : "are"} also managed by ${managers}, ` +
+          `which set a different value outside this program. Make the program's value match, or set forceConflicts: true on this resource to take the ` +
+          `${conflicts.length === 1 ? "field" : "fields"} over (as kubectl apply --server-side --force-conflicts does).`,
+      );
+    }
     const status = httpStatus(e);
     const hint =
       status === 403 ? " The kubeconfig's user lacks permission: grant it create/patch on this kind." :
@@ -133,7 +197,17 @@ export async function waitForCollection(
   const key = (o: KubeObject) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
   for (;;) {
     const listedAt = Date.now();
-    const list = await k.objects.list(ref.apiVersion, ref.kind, ref.namespace, undefined, undefined, undefined, ref.fieldSelector, ref.labelSelector);
+    let list: k8s.KubernetesListObject<k8s.KubernetesObject>;
+    try {
+      list = await k.objects.list(ref.apiVersion, ref.kind, ref.namespace, undefined, undefined, undefined, ref.fieldSelector, ref.labelSelector);
+    } catch (e) {
+      // An apiserver restarting (or a blip on the way to it) ends no wait: list again until the deadline.
+      if (!isTransient(e)) throw e;
+      watchError = apiMessage(e);
+      if (deadline - Date.now() <= 0 || signal?.aborted) return { result: "timeout", watchError };
+      await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
+      continue;
+    }
     const items = new Map<string, KubeObject>(list.items.map((o) => [key(o as KubeObject), o as KubeObject]));
     if (done(items)) return { result: "done" };
     const remaining = deadline - Date.now();
@@ -218,12 +292,18 @@ export interface ClusterIO {
   mergePatch(obj: KubeObject): Promise<void>;
 }
 
+/** How long a wait's reads ride out an unreachable apiserver (a restart takes seconds) before failing. */
+const READ_RETRY_MS = 60_000;
+
 /** ClusterIO over a real cluster. */
 export function clusterIO(k: Kube): ClusterIO {
   return {
-    get: (ref) => get(k, ref),
+    get: (ref) => retryTransient(() => get(k, ref), READ_RETRY_MS),
     async list(ref) {
-      const l = await k.objects.list(ref.apiVersion, ref.kind, ref.namespace, undefined, undefined, undefined, ref.fieldSelector, ref.labelSelector);
+      const l = await retryTransient(
+        () => k.objects.list(ref.apiVersion, ref.kind, ref.namespace, undefined, undefined, undefined, ref.fieldSelector, ref.labelSelector),
+        READ_RETRY_MS,
+      );
       return l.items as KubeObject[];
     },
     waitUntil: (ref, done, deadline, what) => waitUntil(k, ref, done, deadline.remainingMs(), what),

@@ -33,6 +33,16 @@ describe("lifecycle.check", () => {
     assert.equal(second.inputs!.name, name);
   });
 
+  it("derives the auto-name's suffix from the URN, so a retried create (no old state) picks the same name", () => {
+    const urn = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/kpack:ClusterStack::base";
+    const a = lifecycle.check(def, undefined, { ...base, resourceUrn: urn });
+    const b = lifecycle.check(def, undefined, { ...base, resourceUrn: urn });
+    const other = lifecycle.check(def, undefined, { ...base, resourceUrn: urn.replace("dev::", "prod::") });
+    assert.match(a.inputs!.name as string, /^base-[0-9a-f]{7}$/);
+    assert.equal(b.inputs!.name, a.inputs!.name);
+    assert.notEqual(other.inputs!.name, a.inputs!.name, "another stack's resource of the same name gets another object");
+  });
+
   it("uses an explicit name and drops the auto-named mark", () => {
     const r = lifecycle.check(def, { ...base, name: "base-1234567", autoNamed: true }, { ...base, name: "my-stack" });
     assert.equal(r.inputs!.name, "my-stack");

@@ -36,7 +36,7 @@ const NEXT_BUILD = [
 const BUILD_CONFIG = ["env", "resources", "services"] as const;
 
 /** Inputs that are pulumi-kpack's own settings, not part of the Image. */
-const SETTINGS = ["timeoutSeconds", "skipAwait", "rebuildOnBuilderChange", "kubeconfig", "context", "installKpack", "providerVersion"] as const;
+const SETTINGS = ["timeoutSeconds", "forceConflicts", "skipAwait", "rebuildOnBuilderChange", "kubeconfig", "context", "installKpack", "providerVersion"] as const;
 
 /** Inputs whose change replaces the Image (a new Image starts at build #1). */
 const REPLACING = ["tag", "name", "namespace"] as const;
