@@ -29,6 +29,8 @@ interface Waiter {
   /** Object key (`namespace/name`) it reads, or undefined for a predicate over the whole collection. */
   key?: string;
   minRv?: bigint;
+  /** Set once the informer has seen minRv: from then on only events about its object concern it. */
+  caughtUp?: boolean;
   check(items: ReadonlyMap<string, KubeObject>): boolean;
 }
 
@@ -83,12 +85,19 @@ class Informer {
 
   private evaluate(w: Waiter): void {
     if (!this.synced || (w.minRv !== undefined && this.rv < w.minRv)) return;
+    w.caughtUp = true;
     if (w.check(this.items)) this.waiters.delete(w);
   }
 
-  /** After an event about `key`: its waiters, those of the whole collection, and those still catching up. */
+  /**
+   * After an event about `key` (none: a list or bookmark): its waiters, those
+   * of the whole collection, and those that have just caught up. Not every
+   * waiter on every event: with 200 Images that would be 200 predicates per event.
+   */
   private notify(key?: string): void {
-    for (const w of [...this.waiters]) if (key === undefined || w.key === undefined || w.key === key || (w.minRv !== undefined && w.minRv <= this.rv)) this.evaluate(w);
+    for (const w of [...this.waiters]) {
+      if (key === undefined || w.key === undefined || w.key === key || (!w.caughtUp && w.minRv !== undefined && w.minRv <= this.rv)) this.evaluate(w);
+    }
   }
 
   private start(): void {
