@@ -25,8 +25,6 @@ export interface Cluster {
   external: boolean;
   /** Scratch directory of this environment (logs, certificates, state). */
   workDir: string;
-  /** etcd's client URL (local plane only): tests compact its history to provoke 410 Gone. */
-  etcdUrl?: string;
   /** The apiserver's audit log (JSON lines), when StartOptions.auditUsers asked for one. */
   auditLogPath?: string;
   /** Kubeconfig contents for another user, authenticated by client certificate (local plane only). */
@@ -199,7 +197,6 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       external: false,
       workDir,
       auditLogPath: audit?.log,
-      etcdUrl,
       userKubeconfig(user, groups) {
         const c = clientCert(pki, user, groups);
         return kubeconfigFor(server, fs.readFileSync(pki.caCert, "utf8"), user, c.cert, c.key);
