@@ -94,6 +94,17 @@ export const binaries = {
   imagetool: { name: "imagetool", script: "imagetool.sh", args: [imagetoolDir], cacheDir: imagetoolDir, envtest: false },
 } satisfies Record<string, BinarySpec>;
 
+/** Binaries only `npm run bench` needs (prebuild.ts leaves them out): kubectl, from the wrapper module of kube-apiserver. */
+export const benchBinaries = {
+  kubectl: {
+    name: "kubectl",
+    script: "kubernetes.sh",
+    args: [versions.kubernetes, "kubectl", "kubectl"],
+    cacheDir: `kubectl-v${versions.kubernetes}`,
+    envtest: false,
+  },
+} satisfies Record<string, BinarySpec>;
+
 function envName(name: string): string {
   return "TEST_ASSET_" + name.toUpperCase().replace(/-/g, "_");
 }

@@ -25,6 +25,8 @@ export interface Cluster {
   external: boolean;
   /** Scratch directory of this environment (logs, certificates, state). */
   workDir: string;
+  /** The apiserver's audit log (JSON lines), when StartOptions.auditUsers asked for one. */
+  auditLogPath?: string;
   /** Kubeconfig contents for another user, authenticated by client certificate (local plane only). */
   userKubeconfig(user: string, groups: string[]): string;
   /** Stops kube-apiserver and starts it again on the same port with the same etcd (local plane only): every watch breaks. */
@@ -37,6 +39,20 @@ export interface StartOptions {
   controllerManager?: boolean;
   /** Parent of the scratch directory (default: the OS temp dir). */
   baseDir?: string;
+  /**
+   * Write an audit log (metadata level) of these users' requests only: the
+   * bench counts what the provider and kubectl ask of the apiserver, apart
+   * from the controllers' own requests.
+   */
+  auditUsers?: string[];
+}
+
+/** apiserver flags for an audit log of `users`' requests in workDir (policy: audit.k8s.io/v1, JSON is YAML). */
+function auditFlags(workDir: string, users: string[]): { flags: string[]; log: string } {
+  const policy = path.join(workDir, "audit-policy.yaml");
+  const log = path.join(workDir, "audit.log");
+  fs.writeFileSync(policy, JSON.stringify({ apiVersion: "audit.k8s.io/v1", kind: "Policy", omitStages: ["RequestReceived"], rules: [{ level: "Metadata", users }, { level: "None" }] }));
+  return { flags: [`--audit-policy-file=${policy}`, `--audit-log-path=${log}`, "--audit-log-maxsize=0"], log };
 }
 
 function kubeconfigFor(server: string, caPem: string, user: string, certPem: string, keyPem: string): string {
@@ -131,6 +147,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     await waitFor("etcd /health", etcd, () => httpOk(`${etcdUrl}/health`), 30_000);
 
     const server = `https://127.0.0.1:${apiPort}`;
+    const audit = opts.auditUsers?.length ? auditFlags(workDir, opts.auditUsers) : undefined;
     const apiserverArgs = [
       `--etcd-servers=${etcdUrl}`,
       `--secure-port=${apiPort}`,
@@ -149,6 +166,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       `--service-account-issuer=${server}/`,
       `--service-account-key-file=${pki.saPub}`,
       `--service-account-signing-key-file=${pki.saKey}`,
+      ...(audit?.flags ?? []),
     ];
     const startApiserver = async (): Promise<Managed> => {
       const p = start("kube-apiserver", apiserverBin, apiserverArgs, { logFile: path.join(workDir, "kube-apiserver.log") });
@@ -188,6 +206,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       server,
       external: false,
       workDir,
+      auditLogPath: audit?.log,
       userKubeconfig(user, groups) {
         const c = clientCert(pki, user, groups);
         return kubeconfigFor(server, fs.readFileSync(pki.caCert, "utf8"), user, c.cert, c.key);

@@ -35,6 +35,13 @@ export interface KindDefinition<A extends CommonInputs> {
    * those an update no longer produces are deleted, and all are deleted after the object.
    */
   companions?(args: A): KubeObject[];
+  /**
+   * Before a create: wait for what a deleted object of the same name left
+   * behind for the garbage collector and would clash with (an Image's Builds).
+   * Deletes do not wait for dependents (deleteAndWait), so a replacement that
+   * keeps the name waits here instead, and only then.
+   */
+  beforeCreate?(ctx: Omit<AwaitContext<A>, "generation" | "previous">): Promise<void>;
   /** What a change will do beyond the diff, for preview: see ResourceDefinition.describeChange. Pure. */
   describeChange?(olds: Props | undefined, news: Props): string | undefined;
 }
@@ -46,6 +53,8 @@ export interface AwaitContext<A> {
   args: A;
   /** metadata.generation of the object as the apply left it. */
   generation: number;
+  /** metadata.resourceVersion the apply returned: what a watch of the object must have seen before it decides. */
+  resourceVersion?: string;
   deadline: Deadline;
   label: string;
   progress: Progress;
@@ -67,7 +76,7 @@ export function awaitReady<A>(readiness: (obj: KubeObject) => Readiness): Awaite
       last = readiness(o);
       if (last.state === "pending") ctx.progress.status(last.message);
       return last.state !== "pending";
-    }, ctx.deadline, "for kpack to report it ready").catch((e: unknown) => {
+    }, ctx.deadline, "for kpack to report it ready", ctx.resourceVersion).catch((e: unknown) => {
       if (!(e instanceof TimeoutError)) throw e;
       throw e.restate(ctx.label, e.what, last.state === "pending" ? last.message : undefined, notObservedAdvice(ctx.generation, observed));
     });
@@ -180,6 +189,8 @@ export function defineKind<A extends CommonInputs>(def: KindDefinition<A>): Reso
       const owner = `${def.kind} ${id}`;
       const companions = companionsOf(def, args, owner);
       await applyCompanions(k, companions, owner, op.label);
+      const io = clusterIO(k);
+      if (!op.previous && def.beforeCreate) await def.beforeCreate({ io, ref, args, deadline: op.deadline, label: op.label, progress: op.progress });
       const applied = await apply(k, obj, { force: args.forceConflicts === true });
       const written = { namespace: ref.namespace, ...def.outputs(applied) };
       try {
@@ -191,10 +202,11 @@ export function defineKind<A extends CommonInputs>(def: KindDefinition<A>): Reso
         }
         if (args.skipAwait) return { id, outputs: written };
         const live = await awaiter({
-          io: clusterIO(k),
+          io,
           ref,
           args,
           generation: applied.metadata?.generation ?? 0,
+          resourceVersion: applied.metadata?.resourceVersion,
           deadline: op.deadline,
           label: op.label,
           progress: op.progress,

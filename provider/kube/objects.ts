@@ -1,6 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { Deadline, TimeoutError } from "../wait-policy";
 import type { Kube } from "./client";
+import { waitShared } from "./informer";
 
 /** The field manager of every server-side apply the provider makes. */
 export const FIELD_MANAGER = "pulumi-kpack";
@@ -142,15 +143,46 @@ export async function apply(k: Kube, obj: KubeObject, opts: ApplyOptions): Promi
   }
 }
 
-/** Deletes an object (foreground) and waits until the apiserver no longer has it. */
+/**
+ * Deletes an object and waits until the apiserver no longer has it, as
+ * `kubectl delete --wait` does: background propagation, so the garbage
+ * collector removes its dependents (an Image's Builds and their pods) after
+ * it, without this wait. Reads the shared informer of the kind (informer.ts).
+ */
 export async function deleteAndWait(k: Kube, ref: ObjectRef, timeoutMs: number): Promise<void> {
+  let after: string | undefined;
   try {
-    await k.objects.delete(header(ref), undefined, undefined, undefined, undefined, "Foreground");
+    const r = (await k.objects.delete(header(ref), undefined, undefined, undefined, undefined, "Background")) as k8s.KubernetesObject;
+    after = r?.metadata?.resourceVersion;
   } catch (e) {
     if (httpStatus(e) === 404) return;
     throw new Error(`${describe(ref)}: deleting it failed: ${apiMessage(e)}.`);
   }
-  await waitUntil(k, ref, (o) => o === undefined, timeoutMs, "to be deleted");
+  await waitObject(k, ref, (o) => o === undefined, timeoutMs, "to be deleted", after);
+}
+
+/** waitUntil over the shared informer of ref's kind and namespace (see informer.ts); `after`: a resourceVersion it must have seen. */
+async function waitObject(
+  k: Kube,
+  ref: ObjectRef,
+  done: (o: KubeObject | undefined) => boolean,
+  timeoutMs: number,
+  what: string,
+  after?: string,
+): Promise<KubeObject | undefined> {
+  const key = `${ref.namespace ?? ""}/${ref.name}`;
+  const r = await waitShared(k, ref, () => collectionPath(k, ref), (items) => {
+    const o = items.get(key);
+    return done(o) ? { o } : undefined;
+  }, timeoutMs, after);
+  if ("result" in r) return r.result.o;
+  throw new TimeoutError(describe(ref), what, timeoutMs, undefined, r.watchError);
+}
+
+/** An equality-based label selector (`a=b,c=d`) as a predicate, for reading a shared informer's cache. */
+export function labelMatcher(selector: string | undefined): (o: KubeObject) => boolean {
+  const pairs = (selector ?? "").split(",").filter(Boolean).map((p) => p.split("=", 2) as [string, string]);
+  return (o) => pairs.every(([key, v]) => o.metadata?.labels?.[key] === v);
 }
 
 /** The served resource of a kind (plural name, scope), from discovery (cached by the client). */
@@ -286,8 +318,14 @@ export async function waitUntil(
 export interface ClusterIO {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   list(ref: CollectionRef): Promise<KubeObject[]>;
-  /** Waits over a watch until done(object) holds (undefined once it is gone); throws TimeoutError at the deadline. */
-  waitUntil(ref: ObjectRef, done: (o: KubeObject | undefined) => boolean, deadline: Deadline, what: string): Promise<KubeObject | undefined>;
+  /**
+   * Waits over a watch until done(object) holds (undefined once it is gone);
+   * throws TimeoutError at the deadline. `after`: a resourceVersion of the
+   * object (from the write that preceded the wait) the watch must have seen first.
+   */
+  waitUntil(ref: ObjectRef, done: (o: KubeObject | undefined) => boolean, deadline: Deadline, what: string, after?: string): Promise<KubeObject | undefined>;
+  /** Waits over a watch until done() holds for the objects of a collection that match its label selector; throws TimeoutError at the deadline. */
+  waitForList(ref: CollectionRef, done: (items: KubeObject[]) => boolean, deadline: Deadline, what: string): Promise<void>;
   /** A JSON merge patch with the provider's field manager. */
   mergePatch(obj: KubeObject): Promise<void>;
 }
@@ -295,7 +333,7 @@ export interface ClusterIO {
 /** How long a wait's reads ride out an unreachable apiserver (a restart takes seconds) before failing. */
 const READ_RETRY_MS = 60_000;
 
-/** ClusterIO over a real cluster. */
+/** ClusterIO over a real cluster: waits read the informer of their kind and namespace, shared by every resource in the process. */
 export function clusterIO(k: Kube): ClusterIO {
   return {
     get: (ref) => retryTransient(() => get(k, ref), READ_RETRY_MS),
@@ -306,7 +344,12 @@ export function clusterIO(k: Kube): ClusterIO {
       );
       return l.items as KubeObject[];
     },
-    waitUntil: (ref, done, deadline, what) => waitUntil(k, ref, done, deadline.remainingMs(), what),
+    waitUntil: (ref, done, deadline, what, after) => waitObject(k, ref, done, deadline.remainingMs(), what, after),
+    async waitForList(ref, done, deadline, what) {
+      const selected = labelMatcher(ref.labelSelector);
+      const r = await waitShared(k, ref, () => collectionPath(k, { ...ref, name: "" }), (items) => (done([...items.values()].filter(selected)) ? true : undefined), deadline.remainingMs());
+      if (!("result" in r)) throw new TimeoutError(`${ref.kind} ${ref.labelSelector ?? ""}`.trim(), what, deadline.budgetMs, undefined, r.watchError);
+    },
     async mergePatch(obj) {
       await k.objects.patch(obj, undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch).catch((e: unknown) => {
         throw new Error(`${describe(refOf(obj))}: patching it failed: ${apiMessage(e)}.`);

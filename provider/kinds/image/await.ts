@@ -1,6 +1,6 @@
 import type { ImageInputs } from "../../../schema/image";
 import { KPACK_API_VERSION } from "../../../schema/common";
-import { condition, CONDITION, status } from "../../conditions";
+import { BUILD_LABEL, condition, CONDITION, status } from "../../conditions";
 import type { AwaitContext } from "../../kind";
 import type { KubeObject } from "../../kube/objects";
 import { notObservedAdvice, TimeoutError } from "../../wait-policy";
@@ -42,6 +42,7 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
   for (;;) {
     let needBuild: string | undefined;
     let askBuild = false;
+    const after = ctx.resourceVersion;
     const img = await ctx.io.waitUntil(ctx.ref, (o) => {
       if (!o) return true;
       lastImage = o;
@@ -62,7 +63,7 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
       if (r.state === "pending") ctx.progress.status(r.message);
       if (r.state === "failed") failure = r.message;
       return r.state !== "pending";
-    }, ctx.deadline, "for the Image to be built").catch((e: unknown) => {
+    }, ctx.deadline, "for the Image to be built", after).catch((e: unknown) => {
       throw timedOut(e);
     });
     if (!img) throw new Error(`${ctx.label}: it was deleted while waiting for its build.`);
@@ -89,6 +90,7 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
       continue;
     }
     sayBuild(build);
+    const buildVersion = build.metadata?.resourceVersion;
     build = (await ctx.io.waitUntil(ref, (b) => {
       if (b) {
         // Kept for the timeout message: the steps the build had reached.
@@ -96,9 +98,32 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
         ctx.progress.status(buildProgress(b));
       }
       return !b || ["True", "False"].includes(condition(b, CONDITION.Succeeded)?.status ?? "");
-    }, ctx.deadline, `for Build ${needBuild} to finish`).catch((e: unknown) => {
+    }, ctx.deadline, `for Build ${needBuild} to finish`, buildVersion).catch((e: unknown) => {
       throw timedOut(e);
     })) ?? placeholder;
     sayBuild(build);
   }
+}
+
+/**
+ * Before an Image is created: kpack names Builds `<image>-build-<n>`, so Builds
+ * a deleted Image of the same name left for the garbage collector (a
+ * replacement that keeps the name: a new tag) would clash with the new
+ * Image's. Wait until they are gone. Usually there are none, and this reads
+ * only the shared Build watch.
+ */
+export async function awaitPredecessorBuilds(ctx: Omit<AwaitContext<ImageInputs>, "generation" | "previous">): Promise<void> {
+  const builds = { apiVersion: KPACK_API_VERSION, kind: "Build", namespace: ctx.ref.namespace, labelSelector: `${BUILD_LABEL.image}=${ctx.ref.name}` };
+  let found: KubeObject[] = [];
+  await ctx.io.waitForList(builds, (items) => ((found = items), true), ctx.deadline, "for the Build watch");
+  if (!found.length) return;
+  // An existing Image taken over as it stands owns its Builds: only the others are a deleted predecessor's.
+  const uid = (await ctx.io.get(ctx.ref))?.metadata?.uid;
+  const stale = (b: KubeObject) => !uid || !b.metadata?.ownerReferences?.some((r) => r.uid === uid);
+  if (!found.some(stale)) return;
+  ctx.progress.status(`waiting for the garbage collector to remove the Builds of the deleted Image ${ctx.ref.name}, whose names the new Image's Builds take`);
+  await ctx.io.waitForList(builds, (items) => !items.some(stale), ctx.deadline, "for the Builds of the deleted Image of the same name to be removed").catch((e: unknown) => {
+    if (!(e instanceof TimeoutError)) throw e;
+    throw e.restate(ctx.label, e.what, undefined, "Check that kube-controller-manager's garbage collector runs.");
+  });
 }

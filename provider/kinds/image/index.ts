@@ -2,7 +2,7 @@ import { image as schema, ImageInputs } from "../../../schema/image";
 import { accessFor } from "../../access";
 import { defineKind } from "../../kind";
 import { compact } from "../../values";
-import { awaitImage } from "./await";
+import { awaitImage, awaitPredecessorBuilds } from "./await";
 import { describeImageChange } from "./build-plan";
 import { imageOutputs } from "./status";
 
@@ -47,6 +47,7 @@ export const image = defineKind<ImageInputs>({
   companions: (a) => imageAccess(a).objects,
   outputs: imageOutputs,
   await: awaitImage,
+  beforeCreate: awaitPredecessorBuilds,
   // `pulumi preview` tells whether a change builds, and why.
   describeChange: describeImageChange,
 });

@@ -1,0 +1,155 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { repoRoot } from "../devenv/paths";
+import type { RequestSummary } from "./measure";
+
+/** The bench's results: bench/results/results.md (tables), time-vs-n.svg (the plot) and samples.json (every run). */
+
+export type Op =
+  | "kubectl apply+wait"
+  | "kubectl delete --wait"
+  | "pulumi up"
+  | "pulumi up, default --parallel"
+  | "no-change preview"
+  | "no-change up"
+  | "pulumi destroy"
+  | "empty program up"
+  | "empty program destroy";
+
+export interface Sample {
+  n: number;
+  run: number;
+  op: Op;
+  seconds: number;
+  requests?: RequestSummary;
+  rssMb?: number;
+  /** CPU seconds per process name during the command (bench/measure.ts processCost). */
+  cpu?: Record<string, number>;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const of = (samples: Sample[], n: number, op: Op) => samples.filter((s) => s.n === n && s.op === op);
+const med = (samples: Sample[], n: number, op: Op): number | undefined => {
+  const xs = of(samples, n, op).map((s) => s.seconds);
+  return xs.length ? median(xs) : undefined;
+};
+const fmt = (x: number | undefined, digits = 1) => (x === undefined ? "–" : x.toFixed(digits));
+
+/** Per-verb requests per Image of an op, median over runs, as "patch 1.0, get 2.1, …". */
+function perImage(samples: Sample[], n: number, op: Op): string {
+  const runs = of(samples, n, op).filter((s) => s.requests);
+  if (!runs.length) return "–";
+  const verbs = [...new Set(runs.flatMap((s) => Object.keys(s.requests!.byVerb)))].sort();
+  return verbs.map((v) => `${v} ${(median(runs.map((s) => s.requests!.byVerb[v] ?? 0)) / n).toFixed(2)}`).join(", ") || "none";
+}
+
+function total(samples: Sample[], n: number, op: Op): string {
+  const runs = of(samples, n, op).filter((s) => s.requests);
+  return runs.length ? String(Math.max(...runs.map((s) => s.requests!.total))) : "–";
+}
+
+/** The most watches the provider held open at once on one resource and namespace, and where. */
+function peakWatches(samples: Sample[], n: number, op: Op): string {
+  let best = 0;
+  let where = "";
+  for (const s of of(samples, n, op)) {
+    for (const [key, v] of Object.entries(s.requests?.peakWatches ?? {})) if (v > best) (best = v), (where = key.split(" ")[0]);
+  }
+  return best ? `${best} (${where})` : "0";
+}
+
+export function writeResults(samples: Sample[], meta: { runs: number; ns: number[]; machine: string }): void {
+  const dir = path.join(repoRoot, "bench", "results");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "samples.json"), JSON.stringify(samples, null, 1) + "\n");
+  const ns = [...new Set(samples.map((s) => s.n))].sort((a, b) => a - b);
+  const rows: string[] = [];
+  rows.push(`# Bench: kubectl and pulumi-kpack, N Images sharing one ClusterBuilder`);
+  rows.push("");
+  rows.push(`\`npm run bench\` on this machine (${meta.machine}), ${new Date().toISOString().slice(0, 16)}Z. Median of ${meta.runs} runs per N (seconds); every run creates fresh objects.`);
+  rows.push("");
+  rows.push("| N | kubectl apply+wait | pulumi up | empty program up | up − empty | ratio (target ≤ 1.1 at N=50) | kubectl delete --wait | pulumi destroy | ratio (target ≤ 1.5) | empty program destroy | destroy − empty, ratio | no-change preview | no-change up |");
+  rows.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const n of ns) {
+    const ka = med(samples, n, "kubectl apply+wait");
+    const up = med(samples, n, "pulumi up");
+    const empty = med(samples, n, "empty program up");
+    const net = up !== undefined && empty !== undefined ? up - empty : undefined;
+    const kd = med(samples, n, "kubectl delete --wait");
+    const pd = med(samples, n, "pulumi destroy");
+    const ed = med(samples, n, "empty program destroy");
+    const netD = pd !== undefined && ed !== undefined ? pd - ed : undefined;
+    rows.push(
+      `| ${n} | ${fmt(ka)} | ${fmt(up)} | ${fmt(empty)} | ${fmt(net)} | ${net !== undefined && ka ? fmt(net / ka, 2) : "–"} | ${fmt(kd)} | ${fmt(pd)} | ${pd !== undefined && kd ? fmt(pd / kd, 2) : "–"} | ${fmt(ed)} | ${fmt(netD)}, ${netD !== undefined && kd ? fmt(netD / kd, 2) : "–"} | ${fmt(med(samples, n, "no-change preview"))} | ${fmt(med(samples, n, "no-change up"))} |`,
+    );
+  }
+  rows.push("");
+  rows.push("Requests the provider (or kubectl) made, from the apiserver's audit log of its own user: per Image, by verb (median over runs); the total of a no-change command (target 0); the most watches it held open at once on one resource in one namespace; and the dynamic-provider process's peak RSS (VmHWM).");
+  rows.push("");
+  rows.push("| N | pulumi up, per Image | kubectl apply+wait, per Image | pulumi destroy, per Image | kubectl delete, per Image | no-change preview / up, total | peak open watches (up) | provider peak RSS MB (up / destroy) |");
+  rows.push("|---|---|---|---|---|---|---|---|");
+  for (const n of ns) {
+    const rss = (op: Op) => {
+      const xs = of(samples, n, op).map((s) => s.rssMb ?? 0);
+      return xs.length ? Math.max(...xs).toFixed(0) : "–";
+    };
+    rows.push(
+      `| ${n} | ${perImage(samples, n, "pulumi up")} | ${perImage(samples, n, "kubectl apply+wait")} | ${perImage(samples, n, "pulumi destroy")} | ${perImage(samples, n, "kubectl delete --wait")} | ${total(samples, n, "no-change preview")} / ${total(samples, n, "no-change up")} | ${peakWatches(samples, n, "pulumi up")} | ${rss("pulumi up")} / ${rss("pulumi destroy")} |`,
+    );
+  }
+  rows.push("");
+  rows.push("![time against N](time-vs-n.svg)");
+  rows.push("");
+  fs.writeFileSync(path.join(dir, "results.md"), rows.join("\n"));
+  fs.writeFileSync(path.join(dir, "time-vs-n.svg"), plot(samples, ns));
+}
+
+/** Median time against N on log-log axes, one line per command. */
+function plot(samples: Sample[], ns: number[]): string {
+  const W = 720, H = 440, L = 60, R = 200, T = 30, B = 50;
+  const series: Array<{ op: Op; color: string; dash?: string }> = [
+    { op: "kubectl apply+wait", color: "#1f77b4" },
+    { op: "pulumi up", color: "#d62728" },
+    { op: "kubectl delete --wait", color: "#1f77b4", dash: "6 4" },
+    { op: "pulumi destroy", color: "#d62728", dash: "6 4" },
+    { op: "empty program up", color: "#7f7f7f", dash: "2 3" },
+    { op: "no-change up", color: "#2ca02c", dash: "2 3" },
+  ];
+  const points = series.map((s) => ({ ...s, pts: ns.map((n) => [n, med(samples, n, s.op)] as const).filter((p): p is readonly [number, number] => p[1] !== undefined) }));
+  const ys = points.flatMap((p) => p.pts.map((q) => q[1]));
+  if (!ys.length || !ns.length) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"/>\n`;
+  const lx = (v: number) => Math.log10(Math.max(v, 1));
+  const ly = (v: number) => Math.log10(Math.max(v, 0.1));
+  const [x0, x1] = [lx(Math.min(...ns)), Math.max(lx(Math.max(...ns)), lx(Math.min(...ns)) + 1)];
+  const [y0, y1] = [Math.floor(ly(Math.min(...ys))), Math.ceil(ly(Math.max(...ys)))];
+  const X = (v: number) => L + ((lx(v) - x0) / (x1 - x0)) * (W - L - R);
+  const Y = (v: number) => H - B - ((ly(v) - y0) / Math.max(y1 - y0, 1)) * (H - T - B);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  out.push(`<text x="${L}" y="18" font-size="14">Median time (s) against N Images, log-log</text>`);
+  for (let e = y0; e <= y1; e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (ly(v) > y1) continue;
+      out.push(`<line x1="${L}" x2="${W - R}" y1="${Y(v)}" y2="${Y(v)}" stroke="#ddd"/><text x="${L - 6}" y="${Y(v) + 4}" text-anchor="end">${v}</text>`);
+    }
+  }
+  for (const n of ns) out.push(`<line x1="${X(n)}" x2="${X(n)}" y1="${T}" y2="${H - B}" stroke="#eee"/><text x="${X(n)}" y="${H - B + 16}" text-anchor="middle">${n}</text>`);
+  out.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">N (Images sharing one ClusterBuilder)</text>`);
+  out.push(`<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="black"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="black"/>`);
+  points.forEach((p, i) => {
+    if (!p.pts.length) return;
+    const d = p.pts.map((q, j) => `${j ? "L" : "M"}${X(q[0]).toFixed(1)},${Y(q[1]).toFixed(1)}`).join(" ");
+    out.push(`<path d="${d}" fill="none" stroke="${p.color}" stroke-width="2"${p.dash ? ` stroke-dasharray="${p.dash}"` : ""}/>`);
+    for (const q of p.pts) out.push(`<circle cx="${X(q[0]).toFixed(1)}" cy="${Y(q[1]).toFixed(1)}" r="3" fill="${p.color}"/>`);
+    const ly0 = T + 10 + i * 20;
+    out.push(`<line x1="${W - R + 12}" x2="${W - R + 40}" y1="${ly0}" y2="${ly0}" stroke="${p.color}" stroke-width="2"${p.dash ? ` stroke-dasharray="${p.dash}"` : ""}/><text x="${W - R + 46}" y="${ly0 + 4}">${p.op}</text>`);
+  });
+  out.push("</svg>");
+  return out.join("\n") + "\n";
+}
