@@ -158,7 +158,7 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     daemonEndpoints: { kubeletEndpoint: { Port: port } },
     conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "pulumi-kpack build-pod runner", lastHeartbeatTime: new Date(), lastTransitionTime: new Date() }],
     nodeInfo: {
-      architecture: "amd64", operatingSystem: "linux", bootID: "", containerRuntimeVersion: "pulumi-kpack-build-pod-runner://1", kernelVersion: "",
+      architecture: "amd64", operatingSystem: "linux", bootID: "", containerRuntimeVersion: "none (pulumi-kpack build-pod runner)", kernelVersion: "",
       kubeProxyVersion: "", kubeletVersion: "pulumi-kpack-build-pod-runner", machineID: "", osImage: "", systemUUID: "",
     },
   });

@@ -5,10 +5,7 @@ import { testEnv, TestEnv } from "../../devenv/test-env";
 import type { KpackEnv } from "../../devenv/kpack-env";
 import { buildImage, filesDir } from "../../devenv/imagetool";
 import * as fs from "node:fs";
-import { cacheRoot } from "../../devenv/paths";
-
-// TODO(merge issue-11-images): ensureBinary(binaries.busybox)
-const busyboxPath = () => path.join(cacheRoot(), "bin", "busybox-static", "busybox");
+import { binaries, ensureBinary } from "../../devenv/binaries";
 
 /**
  * The build-pod runner as a kubelet, on pods made by hand (no kpack): init
@@ -32,7 +29,7 @@ describe("build-pod runner", function () {
     const dir = filesDir(path.join(env.cluster.workDir, "kpack"), "runner-image", {
       "etc/passwd": "root:x:0:0:root:/root:/bin/sh\ncnb:x:1000:1000::/home/cnb:/bin/sh\n",
       "etc/group": "root:x:0:\ncnb:x:1000:\n",
-      "bin/busybox": fs.readFileSync(busyboxPath()),
+      "bin/busybox": fs.readFileSync(ensureBinary(binaries.busybox)),
     });
     const pushed = await buildImage({
       layers: [{ dir }],
