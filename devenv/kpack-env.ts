@@ -13,6 +13,7 @@ import { freePort, Managed, start, stop, tail, waitFor } from "./processes";
 import { randomCredentials, Registry, startRegistry } from "./registry";
 import { loopbackSandbox, Sandbox, sandboxSupport } from "./sandbox";
 import { BuildPodRunner, startBuildPodRunner } from "./build-pod-runner";
+import { GitServer, startGitServer } from "./git-server";
 import { serveFile } from "./serve";
 import { versions } from "./versions";
 
@@ -38,6 +39,8 @@ export interface KpackEnv {
   controllerLog: string;
   /** True when the controller runs in its loopback-only network namespace. */
   sandboxed: boolean;
+  /** Git repositories over HTTP on loopback, for git sources (the controller's sandbox lets it reach them). */
+  git: GitServer;
   /** The kubelet of build pods: their container logs are under podDir(ns, name). */
   runner: BuildPodRunner;
   /** Stop the kpack controller process alone (as a Deployment scaled to 0 would), and start it again. */
@@ -117,6 +120,8 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
     timings.registryStart = Math.max(registry.startMs, authRegistry.startMs);
 
     const images = await timed("images", () => pushCnbImages(registry.host, workDir));
+    const git = await startGitServer(path.join(workDir, "git"));
+    cleanups.push(git.close);
 
     const manifest = renderKpackManifest({ images: loopbackImages(registry.host, images.lifecycleImage) });
     const manifestFile = path.join(workDir, "release.yaml");
@@ -158,7 +163,8 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
     let sandbox: Sandbox | undefined;
     const controllerLog = path.join(workDir, "kpack-controller.log");
     if (support.ok) {
-      const ports = [apiPort, Number(registry.host.split(":")[1]), Number(authRegistry.host.split(":")[1]), ...(opts.extraPorts ?? [])];
+      const gitPort = Number(new URL(git.url("x")).port);
+      const ports = [apiPort, Number(registry.host.split(":")[1]), Number(authRegistry.host.split(":")[1]), gitPort, ...(opts.extraPorts ?? [])];
       sandbox = await loopbackSandbox(controllerBin, args, ports);
       cleanups.push(sandbox.close);
     } else {
@@ -210,6 +216,7 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       controllerLog,
       sandboxed: sandbox !== undefined,
       runner,
+      git,
       timings,
       async stopController() {
         if (controller) await stop(controller);
