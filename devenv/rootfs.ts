@@ -45,12 +45,12 @@ export function parseImageRef(ref: string): ImageRef {
   if (at >= 0) {
     reference = rest.slice(at + 1);
     rest = rest.slice(0, at);
-  } else {
-    const colon = rest.lastIndexOf(":");
-    if (colon > rest.lastIndexOf("/")) {
-      reference = rest.slice(colon + 1);
-      rest = rest.slice(0, colon);
-    }
+  }
+  // A tag beside a digest is ignored, as docker does.
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) {
+    if (at < 0) reference = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
   }
   return { host, repository: rest, reference };
 }
