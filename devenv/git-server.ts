@@ -91,6 +91,8 @@ export async function startGitServer(dir: string): Promise<GitServer> {
       const tree = path.join(work, name);
       if (!fs.existsSync(bare)) {
         await git(repos, "init", "--quiet", "--bare", `--initial-branch=${branch}`, bare);
+        // kpack's build-init (go-git) fetches the resolved commit by its sha, as hosted git servers allow.
+        await git(bare, "config", "uploadpack.allowReachableSHA1InWant", "true");
         await git(work, "init", "--quiet", `--initial-branch=${branch}`, tree);
         await git(tree, "remote", "add", "origin", bare);
       }
