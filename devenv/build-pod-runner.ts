@@ -524,11 +524,17 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     running.add(p);
   }
 
-  function onDelete(pod: k8s.V1Pod): void {
+  function onDelete(pod: k8s.V1Pod, gone = false): void {
     const uid = pod.metadata?.uid ?? "";
+    if (deleted.has(uid) && !gone) return;
     deleted.add(uid);
     const proc = current.get(uid);
-    if (proc) void stop(proc, 1000);
+    const killed = proc ? stop(proc, 1000) : Promise.resolve();
+    // A bound pod's graceful deletion waits for its kubelet: once its containers are dead, confirm it (grace period 0).
+    if (!gone) {
+      void killed.then(() => core.deleteNamespacedPod({ name: pod.metadata?.name ?? "", namespace: pod.metadata?.namespace ?? "", gracePeriodSeconds: 0, body: { preconditions: { uid } } }))
+        .catch(() => undefined);
+    }
   }
 
   const heartbeat = setInterval(() => {
@@ -537,9 +543,9 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
       .catch(() => undefined);
   }, 30_000);
   const informer = k8s.makeInformer(kc, "/api/v1/pods", () => core.listPodForAllNamespaces({ labelSelector: BUILD_LABEL }), BUILD_LABEL);
-  informer.on("add", onPod);
+  informer.on("add", (p) => (p.metadata?.deletionTimestamp ? onDelete(p) : onPod(p)));
   informer.on("update", (p) => (p.metadata?.deletionTimestamp ? onDelete(p) : onPod(p)));
-  informer.on("delete", onDelete);
+  informer.on("delete", (p) => onDelete(p, true));
   informer.on("error", (err: unknown) => {
     if (stopped) return;
     log(`watch error, restarting in 1s: ${(err as Error)?.message ?? String(err)}`);
