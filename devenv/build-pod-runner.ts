@@ -526,17 +526,24 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
 
   function onDelete(pod: k8s.V1Pod, gone = false): void {
     const uid = pod.metadata?.uid ?? "";
-    if (deleted.has(uid) && !gone) return;
+    const name = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+    if (!deleted.has(uid)) log(`pod ${name}: ${gone ? "deleted" : "being deleted"}; stopping its containers`);
     deleted.add(uid);
     const proc = current.get(uid);
     const killed = proc ? stop(proc, 1000) : Promise.resolve();
     // A bound pod's graceful deletion waits for its kubelet: once its containers are dead, confirm it (grace period 0).
     if (!gone) {
-      void killed.then(() => core.deleteNamespacedPod({ name: pod.metadata?.name ?? "", namespace: pod.metadata?.namespace ?? "", gracePeriodSeconds: 0, body: { preconditions: { uid } } }))
-        .catch(() => undefined);
+      void killed.then(() => core.deleteNamespacedPod({ name: pod.metadata?.name ?? "", namespace: pod.metadata?.namespace ?? "", gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid } } }))
+        .catch((e: unknown) => log(`pod ${name}: confirming its deletion failed: ${(e as Error).message}`));
     }
   }
 
+  // Graceful deletions are also swept for, in case a watch event was missed while the informer reconnected.
+  const sweep = setInterval(() => {
+    void core.listPodForAllNamespaces({ labelSelector: BUILD_LABEL })
+      .then((l) => l.items.filter((p) => p.metadata?.deletionTimestamp && p.spec?.nodeName === NODE_NAME).forEach((p) => onDelete(p)))
+      .catch(() => undefined);
+  }, 2000);
   const heartbeat = setInterval(() => {
     void core.readNode({ name: NODE_NAME })
       .then((n) => core.replaceNodeStatus({ name: NODE_NAME, body: { ...n, status: nodeStatus() } }))
@@ -561,6 +568,7 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     async stop() {
       stopped = true;
       clearInterval(heartbeat);
+      clearInterval(sweep);
       await informer.stop();
       for (const proc of current.values()) await stop(proc, 1000);
       await Promise.allSettled([...running]);
