@@ -25,19 +25,20 @@ export interface BinarySpec {
 }
 
 /**
- * Cache dir of our own image tool: named after a hash of its sources, so an
- * edit to devenv/imagetool builds a new copy instead of reusing a stale one.
+ * Cache dir of one of our own Go modules under devenv/: named after a hash of
+ * its sources, so an edit builds a new copy instead of reusing a stale one.
  */
-function imagetoolCacheDir(): string {
-  const dir = path.join(repoRoot, "devenv", "imagetool");
+function ownModuleCacheDir(module: string): string {
+  const dir = path.join(repoRoot, "devenv", module);
   const h = crypto.createHash("sha256");
   for (const f of fs.readdirSync(dir).sort()) {
     if (!/\.(go|mod|sum)$/.test(f)) continue;
     h.update(f).update("\0").update(fs.readFileSync(path.join(dir, f))).update("\0");
   }
-  return `imagetool-${h.digest("hex").slice(0, 12)}`;
+  return `${module}-${h.digest("hex").slice(0, 12)}`;
 }
-const imagetoolDir = imagetoolCacheDir();
+const imagetoolDir = ownModuleCacheDir("imagetool");
+const buildpacksDir = ownModuleCacheDir("buildpacks");
 
 export const binaries = {
   etcd: { name: "etcd", script: "etcd.sh", args: [versions.etcd], cacheDir: `etcd-v${versions.etcd}`, envtest: true },
@@ -91,7 +92,27 @@ export const binaries = {
     cacheDir: `pulumi-kubernetes-v${versions.pulumiKubernetes}`,
     envtest: false,
   },
-  imagetool: { name: "imagetool", script: "imagetool.sh", args: [imagetoolDir], cacheDir: imagetoolDir, envtest: false },
+  imagetool: { name: "imagetool", script: "own-module.sh", args: ["imagetool", imagetoolDir], cacheDir: imagetoolDir, envtest: false },
+  /** The CNB lifecycle (multi-call `lifecycle` with its phase symlinks, and `launcher`) for the lifecycle image. */
+  lifecycle: {
+    name: "lifecycle",
+    script: "lifecycle.sh",
+    args: [versions.lifecycle],
+    cacheDir: `lifecycle-v${versions.lifecycle}`,
+    envtest: false,
+  },
+  /** kpack's build-pod binaries (build-init, completion, rebase, build-waiter), beside each other in one dir. */
+  kpackBuildInit: {
+    name: "build-init",
+    script: "kpack-build.sh",
+    args: [versions.kpack],
+    cacheDir: `kpack-build-v${versions.kpack}`,
+    envtest: false,
+  },
+  /** The test buildpacks' bin/detect and bin/build (one static program). */
+  buildpacks: { name: "buildpacks", script: "own-module.sh", args: ["buildpacks", buildpacksDir], cacheDir: buildpacksDir, envtest: false },
+  /** Debian's static busybox, the stack images' shell and coreutils. */
+  busybox: { name: "busybox", script: "busybox.sh", args: [], cacheDir: "busybox-static", envtest: false },
 } satisfies Record<string, BinarySpec>;
 
 /** Binaries only `npm run bench` needs (prebuild.ts leaves them out): kubectl, from the wrapper module of kube-apiserver. */

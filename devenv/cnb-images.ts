@@ -1,25 +1,35 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildImage, filesDir, Pushed } from "./imagetool";
+import { spawnSync } from "node:child_process";
+import { binaries, ensureBinary } from "./binaries";
+import { buildImage, Pushed } from "./imagetool";
+import { kpackImageTag } from "./kpack-manifest";
+import { cacheRoot } from "./paths";
+import { versions } from "./versions";
 
 /**
- * Cloud Native Buildpacks images for the local registry, carrying exactly the
- * labels and config the kpack controller reads (pkg/cnb remote_*_reader.go,
- * builder_builder.go): a stack (build + run image), a lifecycle and two
- * buildpackages. Their files are small stand-ins; nothing ever executes them.
+ * Cloud Native Buildpacks images for the local registry, all real: a stack
+ * whose build and run images have a root filesystem (Debian's busybox-static,
+ * the CNB user), the CNB lifecycle image, kpack's build-pod images
+ * (build-init, completion, rebase, build-waiter) and two buildpackages whose
+ * bin/detect and bin/build are the devenv/buildpacks program. Labels and
+ * config are the ones kpack reads (pkg/cnb remote_*_reader.go,
+ * create_builder.go) and the lifecycle reads (platform/run_image.go, labels.go).
  */
 export const STACK_ID = "io.buildpacks.stacks.pulumi-kpack-test";
-export const LIFECYCLE_VERSION = "0.20.0";
+export const LIFECYCLE_VERSION = versions.lifecycle;
 export const CNB_USER_ID = 1000;
 export const CNB_GROUP_ID = 1000;
 
-/**
- * Platform APIs the lifecycle claims. kpack needs one of 0.3–0.8 to make a
- * builder (builder_builder.go) and one of 0.7–0.9 to make a build pod
- * (build_pod.go supportedPlatformAPIVersions); 0.7–0.9 satisfies both.
- */
-export const PLATFORM_APIS = ["0.7", "0.8", "0.9"];
-export const BUILDPACK_APIS = ["0.7", "0.8", "0.9", "0.10"];
+/** What scripts/build/lifecycle.sh read from the lifecycle's api/apis.go. */
+interface LifecycleDescriptor {
+  version: string;
+  apis: { buildpack: ApiVersions; platform: ApiVersions };
+}
+interface ApiVersions {
+  supported: string[];
+  deprecated: string[];
+}
 
 export interface BuildpackInfo {
   id: string;
@@ -30,88 +40,189 @@ export interface BuildpackInfo {
   diffID: string;
 }
 
+/** kpack's build-pod images, by the names of its release config (build-init, completion, rebase, build-waiter). */
+export interface KpackBuildImages {
+  buildInit: string;
+  completion: string;
+  rebase: string;
+  buildWaiter: string;
+}
+
 export interface CnbImages {
   stackId: string;
   buildImage: string;
   runImage: string;
   lifecycleImage: string;
   lifecycleVersion: string;
+  /** Platform and Buildpack APIs the lifecycle supports, as its image's labels say. */
+  lifecycleApis: { buildpack: ApiVersions; platform: ApiVersions };
   buildpacks: BuildpackInfo[];
+  /** Tags of kpack's build-pod images; the same names loopbackImages() gives kpack's config. */
+  kpack: KpackBuildImages;
   /** Digest refs of everything pushed, by name. */
   pushed: Record<string, Pushed>;
 }
 
-const BUILDPACKS = [
+/** The buildpack whose id ends in /hello declares the web process (devenv/buildpacks/main.go). */
+export const BUILDPACKS = [
   { id: "pulumi-kpack-test/hello", version: "1.0.0", repo: "hello" },
   { id: "pulumi-kpack-test/static", version: "2.0.0", repo: "static" },
 ];
+/** Buildpack API the test buildpacks are written against. */
+export const BUILDPACK_API = "0.10";
+
+/** Where kpack's build pod runs its own binaries (build_pod.go PrepareCommand etc.). */
+export const KPACK_PROCESS_DIR = "cnb/process";
+/** In the order of KpackBuildImages' fields. */
+const KPACK_COMMANDS = ["build-init", "completion", "rebase", "build-waiter"] as const;
+
+const PATH_ENV = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /**
- * Builds and pushes the images to `registryHost` (127.0.0.1:P) under
- * pulumi-kpack/…; scratch files go under workDir.
+ * The stack's root filesystem: busybox with its applet links, the CNB user
+ * and group, a world-writable /tmp and the CNB user's home.
+ */
+function stackRootfs(scratch: string): { dir: string; distroVersion: string } {
+  const busybox = ensureBinary(binaries.busybox);
+  const dir = path.join(scratch, "rootfs");
+  fs.rmSync(dir, { recursive: true, force: true });
+  const mk = (rel: string, mode = 0o755) => {
+    fs.mkdirSync(path.join(dir, rel), { recursive: true });
+    fs.chmodSync(path.join(dir, rel), mode);
+  };
+  for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "root", "home/cnb"]) mk(d);
+  mk("tmp", 0o1777);
+  fs.copyFileSync(busybox, path.join(dir, "bin/busybox"));
+  fs.chmodSync(path.join(dir, "bin/busybox"), 0o755);
+  const list = spawnSync(busybox, ["--list-full"], { encoding: "utf8" });
+  if (list.status !== 0) throw new Error(`${busybox} --list-full failed: ${list.stderr}`);
+  for (const applet of list.stdout.split("\n").map((l) => l.trim()).filter((l) => l && l !== "bin/busybox")) {
+    const at = path.join(dir, applet);
+    fs.mkdirSync(path.dirname(at), { recursive: true });
+    if (!fs.existsSync(at)) fs.symlinkSync("/bin/busybox", at);
+  }
+  const banner = spawnSync(busybox, [], { encoding: "utf8" });
+  const distroVersion = /BusyBox v([0-9.]+)/.exec(banner.stdout + banner.stderr)?.[1] ?? "unknown";
+  const files: Record<string, string> = {
+    "etc/passwd": `root:x:0:0:root:/root:/bin/sh\ncnb:x:${CNB_USER_ID}:${CNB_GROUP_ID}:cnb:/home/cnb:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n`,
+    "etc/group": `root:x:0:\ncnb:x:${CNB_GROUP_ID}:\nnogroup:x:65534:\n`,
+    "etc/os-release": `NAME="BusyBox"\nID=busybox\nVERSION_ID=${distroVersion}\nPRETTY_NAME="pulumi-kpack test stack (Debian busybox-static ${distroVersion})"\n`,
+  };
+  for (const [rel, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, rel), content, { mode: 0o644 });
+  return { dir, distroVersion };
+}
+
+/** A directory holding exactly `entries` (name → file to copy, or symlink target), for a layer. */
+function layerDir(parent: string, name: string, entries: Record<string, { copy: string } | { link: string }>): string {
+  const dir = path.join(parent, name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const [rel, e] of Object.entries(entries)) {
+    const at = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(at), { recursive: true });
+    if ("copy" in e) {
+      fs.copyFileSync(e.copy, at);
+      fs.chmodSync(at, 0o755);
+    } else fs.symlinkSync(e.link, at);
+  }
+  return dir;
+}
+
+/**
+ * Builds and pushes the images to `registryHost` (127.0.0.1:P): the stack,
+ * lifecycle and buildpacks under pulumi-kpack/…, kpack's build-pod images
+ * where loopbackImages() points kpack's config. Scratch files go under
+ * workDir; compressed layers are kept in the cache by content, so only the
+ * first start on a machine compresses the large binaries.
  */
 export async function pushCnbImages(registryHost: string, workDir: string): Promise<CnbImages> {
   const scratch = path.join(workDir, "cnb-images");
   fs.mkdirSync(scratch, { recursive: true });
+  const layerCache = path.join(cacheRoot(), "image-layers");
   const repo = (name: string) => `${registryHost}/pulumi-kpack/${name}`;
-  const stackLabel = { "io.buildpacks.stack.id": STACK_ID };
 
-  const stackFiles = filesDir(scratch, "stack", {
-    "etc/os-release": `NAME="pulumi-kpack test stack"\nID=pulumi-kpack-test\n`,
-    "etc/passwd": `root:x:0:0:root:/root:/bin/sh\ncnb:x:${CNB_USER_ID}:${CNB_GROUP_ID}::/home/cnb:/bin/sh\n`,
-  });
-  const lifecycleBase = filesDir(scratch, "lifecycle-base", { "cnb/lifecycle/README": "pulumi-kpack test lifecycle: files are placeholders.\n" });
-  const lifecycleFiles = filesDir(scratch, "lifecycle", Object.fromEntries(
-    ["analyzer", "builder", "creator", "detector", "exporter", "launcher", "rebaser", "restorer"].map((b) => [`cnb/lifecycle/${b}`, `#!/bin/sh\necho "${b}: pulumi-kpack test placeholder"\n`]),
-  ), 0o755);
+  const lifecycleDir = path.dirname(ensureBinary(binaries.lifecycle));
+  const descriptor = JSON.parse(fs.readFileSync(path.join(lifecycleDir, "descriptor.json"), "utf8")) as LifecycleDescriptor;
+  if (descriptor.version !== LIFECYCLE_VERSION) {
+    throw new Error(`${lifecycleDir}/descriptor.json names lifecycle ${descriptor.version}, not ${LIFECYCLE_VERSION}; remove that cache entry so scripts/build/lifecycle.sh rebuilds it.`);
+  }
+  const kpackDir = path.dirname(ensureBinary(binaries.kpackBuildInit));
+  const buildpackBin = ensureBinary(binaries.buildpacks);
 
-  const [build, run, lifecycle] = await Promise.all([
+  const rootfs = stackRootfs(scratch);
+  const rootfsLayer = { dir: rootfs.dir };
+  // The CNB user owns its home; everything else is root's.
+  const owners = [{ path: "home/cnb", uid: CNB_USER_ID, gid: CNB_GROUP_ID }];
+  const stackLabels = {
+    "io.buildpacks.stack.id": STACK_ID,
+    "io.buildpacks.stack.mixins": "[]",
+    "io.buildpacks.base.distro.name": "busybox",
+    "io.buildpacks.base.distro.version": rootfs.distroVersion,
+  };
+  const user = `${CNB_USER_ID}:${CNB_GROUP_ID}`;
+  const common = { layerCache, owners, user };
+
+  const [build, run, lifecycle, ...kpackPushed] = await Promise.all([
     buildImage({
-      layers: [{ dir: stackFiles }],
-      labels: { ...stackLabel, "io.buildpacks.stack.mixins": "[]" },
-      env: { CNB_USER_ID: String(CNB_USER_ID), CNB_GROUP_ID: String(CNB_GROUP_ID), CNB_STACK_ID: STACK_ID },
-      user: `${CNB_USER_ID}:${CNB_GROUP_ID}`,
+      ...common,
+      layers: [rootfsLayer],
+      labels: stackLabels,
+      env: { PATH: PATH_ENV, CNB_USER_ID: String(CNB_USER_ID), CNB_GROUP_ID: String(CNB_GROUP_ID), CNB_STACK_ID: STACK_ID },
       tags: [`${repo("stack/build")}:1`],
     }),
     buildImage({
-      layers: [{ dir: stackFiles }],
-      labels: { ...stackLabel, "io.buildpacks.stack.mixins": "[]" },
-      env: { CNB_STACK_ID: STACK_ID },
-      user: `${CNB_USER_ID}:${CNB_GROUP_ID}`,
+      ...common,
+      layers: [rootfsLayer],
+      labels: stackLabels,
+      env: { PATH: PATH_ENV, CNB_STACK_ID: STACK_ID },
       tags: [`${repo("stack/run")}:1`],
     }),
-    // kpack uses the last layer as the lifecycle (create_builder.go); the first
-    // one is there so that "last" is a real choice.
+    // kpack takes the lifecycle from the image's last layer (create_builder.go
+    // getLifecycleLayer), which holds /cnb/lifecycle as the lifecycle's own
+    // image does; the rootfs below it makes the image runnable on its own.
     buildImage({
-      layers: [{ dir: lifecycleBase }, { dir: lifecycleFiles }],
+      ...common,
+      user: undefined,
+      layers: [rootfsLayer, { dir: lifecycleDir, prefix: "cnb/lifecycle" }],
       labels: {
+        "io.buildpacks.lifecycle.version": descriptor.version,
+        "io.buildpacks.lifecycle.apis": JSON.stringify(descriptor.apis),
+        // The deprecated single-API form: the oldest API of each kind, as the lifecycle's image has it.
         "io.buildpacks.builder.metadata": JSON.stringify({
-          lifecycle: { version: LIFECYCLE_VERSION },
-          api: { buildpack: "0.2", platform: "0.3" },
-        }),
-        "io.buildpacks.lifecycle.apis": JSON.stringify({
-          buildpack: { deprecated: [], supported: BUILDPACK_APIS },
-          platform: { deprecated: [], supported: PLATFORM_APIS },
+          lifecycle: { version: descriptor.version },
+          api: { buildpack: descriptor.apis.buildpack.supported[0], platform: descriptor.apis.platform.supported[0] },
         }),
       },
-      tags: [`${repo("lifecycle")}:${LIFECYCLE_VERSION}`],
+      env: { PATH: PATH_ENV },
+      tags: [`${repo("lifecycle")}:${descriptor.version}`],
     }),
+    // Each image holds its own binary only: they are 2-90 MB each, and a
+    // build pod pulls two of them.
+    ...KPACK_COMMANDS.map((c) => buildImage({
+      ...common,
+      layers: [rootfsLayer, { dir: layerDir(scratch, `kpack-${c}`, { [c]: { copy: path.join(kpackDir, c) } }), prefix: KPACK_PROCESS_DIR }],
+      env: { PATH: PATH_ENV },
+      entrypoint: [`/${KPACK_PROCESS_DIR}/${c}`],
+      tags: [kpackImageTag(registryHost, c)],
+    })),
   ]);
 
   const buildpacks = await Promise.all(BUILDPACKS.map(async (bp) => {
-    const dir = filesDir(scratch, `bp-${bp.repo}`, {
-      "buildpack.toml": `api = "0.7"\n\n[buildpack]\nid = "${bp.id}"\nversion = "${bp.version}"\n\n[[stacks]]\nid = "${STACK_ID}"\n`,
-      "bin/detect": "#!/bin/sh\nexit 0\n",
-      "bin/build": `#!/bin/sh\necho "${bp.id} ${bp.version}: pulumi-kpack test placeholder"\n`,
+    const dir = layerDir(scratch, `bp-${bp.repo}`, {
+      "bin/buildpack": { copy: buildpackBin },
+      "bin/detect": { link: "buildpack" },
+      "bin/build": { link: "buildpack" },
     });
+    fs.writeFileSync(path.join(dir, "buildpack.toml"),
+      `api = "${BUILDPACK_API}"\n\n[buildpack]\nid = "${bp.id}"\nversion = "${bp.version}"\nname = "pulumi-kpack test buildpack ${bp.repo}"\n\n[[stacks]]\nid = "${STACK_ID}"\n`);
     const tag = `${repo(`buildpacks/${bp.repo}`)}:${bp.version}`;
     const pushed = await buildImage({
+      layerCache,
       // Buildpack layers live at /cnb/buildpacks/<id with / as _>/<version>.
       layers: [{ dir, prefix: `cnb/buildpacks/${bp.id.replace(/\//g, "_")}/${bp.version}` }],
       labels: {
-        "io.buildpacks.buildpackage.metadata": JSON.stringify({ id: bp.id, version: bp.version, homepage: "" }),
+        "io.buildpacks.buildpackage.metadata": JSON.stringify({ id: bp.id, version: bp.version, homepage: "", stacks: [{ id: STACK_ID }] }),
         "io.buildpacks.buildpack.layers": JSON.stringify({
-          [bp.id]: { [bp.version]: { api: "0.7", layerDiffID: "{{diffID:0}}", stacks: [{ id: STACK_ID }] } },
+          [bp.id]: { [bp.version]: { api: BUILDPACK_API, layerDiffID: "{{diffID:0}}", stacks: [{ id: STACK_ID }] } },
         }),
       },
       tags: [tag],
@@ -119,15 +230,20 @@ export async function pushCnbImages(registryHost: string, workDir: string): Prom
     return { id: bp.id, version: bp.version, image: tag, digestRef: pushed.ref, diffID: pushed.diffIDs[0], pushed };
   }));
 
+  const [buildInit, completion, rebase, buildWaiter] = kpackPushed;
+  const kpackImages: KpackBuildImages = { buildInit: buildInit.tags[0], completion: completion.tags[0], rebase: rebase.tags[0], buildWaiter: buildWaiter.tags[0] };
   const pushed: Record<string, Pushed> = { build, run, lifecycle };
+  kpackPushed.forEach((p, i) => (pushed[`kpack/${KPACK_COMMANDS[i]}`] = p));
   for (const bp of buildpacks) pushed[bp.id] = bp.pushed;
   return {
     stackId: STACK_ID,
     buildImage: build.tags[0],
     runImage: run.tags[0],
     lifecycleImage: lifecycle.tags[0],
-    lifecycleVersion: LIFECYCLE_VERSION,
+    lifecycleVersion: descriptor.version,
+    lifecycleApis: descriptor.apis,
     buildpacks: buildpacks.map(({ pushed: _p, ...rest }) => rest),
+    kpack: kpackImages,
     pushed,
   };
 }

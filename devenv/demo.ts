@@ -7,7 +7,7 @@ import { exampleStack } from "./examples";
 
 /**
  * `npm start`: the local environment the tests use (control plane, kpack
- * controller, registries, build-pod stand-in), then `pulumi up` of the
+ * controller, registries, build-pod runner), then `pulumi up` of the
  * examples/app-deployment program directory against it: kpack builds the app
  * and a Deployment runs the digest it built. Interactive: left running for
  * kubectl and pulumi until Ctrl-C. Otherwise (CI, no TTY): destroyed and stopped.

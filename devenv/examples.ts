@@ -26,6 +26,12 @@ export async function sourceBlob(cluster: Cluster, kp: KpackEnv, name: string, f
   return `${kp.registry.url}/v2/${name}/source/blobs/${manifest.layers[0].digest}`;
 }
 
+/** A registry source: an image in the local registry whose files are the app (kpack's source.registry.image). */
+export async function sourceImage(cluster: Cluster, kp: KpackEnv, name: string, files: Record<string, string>): Promise<string> {
+  const src = filesDir(path.join(cluster.workDir, "kpack"), `${name}-image-source`, files);
+  return (await buildImage({ layers: [{ dir: src }], tags: [`${kp.registry.host}/${name}/source-image:1`] })).ref;
+}
+
 /** The config every example takes, for the local environment; `registry` is where its images go. */
 export async function exampleConfig(cluster: Cluster, kp: KpackEnv, registry: string, name: string): Promise<Record<string, string>> {
   const bp = kp.images.buildpacks[0];

@@ -26,6 +26,11 @@ export interface BuildSpec {
   labels?: Record<string, string>;
   env?: Record<string, string>;
   user?: string;
+  entrypoint?: string[];
+  /** Entries of dir layers at or under `path` (inside the layer) get this owner instead of root. */
+  owners?: Array<{ path: string; uid: number; gid: number }>;
+  /** Directory that keeps dir layers compressed by content, so unchanged files are not compressed again. */
+  layerCache?: string;
   /** Tags to push to; the first is the primary one. */
   tags: string[];
   /** Credentials per registry host ("127.0.0.1:P"), as a docker client would have them. */
@@ -79,6 +84,9 @@ export async function buildImage(spec: BuildSpec): Promise<Pushed> {
   for (const [k, v] of Object.entries(spec.labels ?? {})) args.push("--label", `${k}=${v}`);
   for (const [k, v] of Object.entries(spec.env ?? {})) args.push("--env", `${k}=${v}`);
   if (spec.user) args.push("--user", spec.user);
+  for (const e of spec.entrypoint ?? []) args.push("--entrypoint", e);
+  for (const o of spec.owners ?? []) args.push("--owner", `${o.path}=${o.uid}:${o.gid}`);
+  if (spec.layerCache) args.push("--layer-cache", spec.layerCache);
   for (const t of spec.tags) args.push("--tag", t);
   return JSON.parse(await run(args, spec.credentials)) as Pushed;
 }

@@ -12,7 +12,8 @@ import { loopbackImages, renderKpackManifest, toYaml } from "./kpack-manifest";
 import { freePort, Managed, start, stop, tail, waitFor } from "./processes";
 import { randomCredentials, Registry, startRegistry } from "./registry";
 import { loopbackSandbox, Sandbox, sandboxSupport } from "./sandbox";
-import { Standin, startStandin } from "./build-pod-standin";
+import { BuildPodRunner, startBuildPodRunner } from "./build-pod-runner";
+import { GitServer, startGitServer } from "./git-server";
 import { serveFile } from "./serve";
 import { versions } from "./versions";
 
@@ -20,8 +21,8 @@ import { versions } from "./versions";
  * Real kpack on the local control plane: two local registries (one open, one
  * behind basic auth), buildpacks images pushed to the open one, kpack's own
  * manifest rendered for loopback and applied, the real kpack controller (built
- * from the Go module proxy) running out of cluster, and the build-pod stand-in
- * in place of a kubelet.
+ * from the Go module proxy) running out of cluster, and the build-pod runner
+ * in place of the node's kubelet (it runs build pods from their real images).
  */
 export interface KpackEnv {
   /** Registry without auth: stack, lifecycle and buildpackages live here. */
@@ -38,7 +39,10 @@ export interface KpackEnv {
   controllerLog: string;
   /** True when the controller runs in its loopback-only network namespace. */
   sandboxed: boolean;
-  standin: Standin;
+  /** Git repositories over HTTP on loopback, for git sources (the controller's sandbox lets it reach them). */
+  git: GitServer;
+  /** The kubelet of build pods: their container logs are under podDir(ns, name). */
+  runner: BuildPodRunner;
   /** Stop the kpack controller process alone (as a Deployment scaled to 0 would), and start it again. */
   stopController(): Promise<void>;
   startController(): Promise<void>;
@@ -116,6 +120,8 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
     timings.registryStart = Math.max(registry.startMs, authRegistry.startMs);
 
     const images = await timed("images", () => pushCnbImages(registry.host, workDir));
+    const git = await startGitServer(path.join(workDir, "git"));
+    cleanups.push(git.close);
 
     const manifest = renderKpackManifest({ images: loopbackImages(registry.host, images.lifecycleImage) });
     const manifestFile = path.join(workDir, "release.yaml");
@@ -157,7 +163,8 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
     let sandbox: Sandbox | undefined;
     const controllerLog = path.join(workDir, "kpack-controller.log");
     if (support.ok) {
-      const ports = [apiPort, Number(registry.host.split(":")[1]), Number(authRegistry.host.split(":")[1]), ...(opts.extraPorts ?? [])];
+      const gitPort = Number(new URL(git.url("x")).port);
+      const ports = [apiPort, Number(registry.host.split(":")[1]), Number(authRegistry.host.split(":")[1]), gitPort, ...(opts.extraPorts ?? [])];
       sandbox = await loopbackSandbox(controllerBin, args, ports);
       cleanups.push(sandbox.close);
     } else {
@@ -196,8 +203,8 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
     const kubeConfig = new k8s.KubeConfig();
     kubeConfig.loadFromString(cluster.kubeconfig);
     if (cluster.context) kubeConfig.setCurrentContext(cluster.context);
-    const standin = await startStandin({ kubeConfig, logFile: path.join(workDir, "standin.log"), workDir: path.join(workDir, "standin") });
-    cleanups.push(() => standin.stop());
+    const runner = await timed("runner", () => startBuildPodRunner({ kubeConfig, logFile: path.join(workDir, "build-pod-runner.log"), workDir: path.join(workDir, "node") }));
+    cleanups.push(() => runner.stop());
 
     return {
       registry,
@@ -208,7 +215,8 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       manifestUrl,
       controllerLog,
       sandboxed: sandbox !== undefined,
-      standin,
+      runner,
+      git,
       timings,
       async stopController() {
         if (controller) await stop(controller);

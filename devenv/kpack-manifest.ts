@@ -45,13 +45,19 @@ const WEBHOOK_OBJECTS: Array<{ kind: string; name?: string }> = [
   { kind: "Service", name: "kpack-webhook" },
 ];
 
+/** Where kpack's own image `name` (build-init, completion, …) lives on a local registry. */
+export function kpackImageTag(registryHost: string, name: string, version: string = versions.kpack): string {
+  return `${registryHost}/kpack/${name}:${version}`;
+}
+
 /**
- * Images for a local registry at `registryHost` (127.0.0.1:P). kpack's own
- * component images are never pulled here (no kubelet runs them), so they are
- * inert names on that registry; the lifecycle is a real image pushed there.
+ * Images for a local registry at `registryHost` (127.0.0.1:P). The build-pod
+ * images (build-init, completion, rebase, build-waiter) and the lifecycle are
+ * real images pushCnbImages() pushes there; the controller and webhook are
+ * inert names (the controller runs as a local process, the webhook not at all).
  */
 export function loopbackImages(registryHost: string, lifecycleImage: string, version: string = versions.kpack): KpackImageValues {
-  const img = (n: string) => `${registryHost}/kpack/${n}:${version}`;
+  const img = (n: string) => kpackImageTag(registryHost, n, version);
   return {
     controller: img("controller"),
     webhook: img("webhook"),

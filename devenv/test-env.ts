@@ -21,7 +21,7 @@ export interface TestEnv {
   namespace(prefix: string): Promise<string>;
   /**
    * Real kpack (controller, local registries, buildpacks images, build-pod
-   * stand-in), started on first call and stopped at teardown. Tests that do
+   * runner), started on first call and stopped at teardown. Tests that do
    * not call it do not pay for it.
    */
   kpack(): Promise<KpackEnv>;

@@ -5,6 +5,8 @@ export const versions = {
   etcd: "3.6.16",
   pulumi: "3.259.0",
   kpack: "0.17.2",
+  /** The CNB lifecycle kpack 0.17.2's go.mod requires; its build pods run it. */
+  lifecycle: "0.20.12",
   /** CNCF Distribution (the distribution/distribution v3 registry): the local OCI registry. */
   registry: "3.1.2",
   /**

@@ -4,19 +4,27 @@
 // buildpackages, app images) without Docker.
 //
 //	imagetool build [--base REF] [--layer FILE.tar[.gz]] [--layer-dir DIR[:PREFIX]]...
-//	                [--label K=V]... [--env K=V]... [--user U] [--os OS --arch ARCH]
-//	                --tag REF [--tag REF]...
+//	                [--owner PATH=UID:GID]... [--label K=V]... [--env K=V]...
+//	                [--user U] [--entrypoint ARG]... [--os OS --arch ARCH]
+//	                [--layer-cache DIR] --tag REF [--tag REF]...
 //	imagetool digest REF
 //
 // build prints one JSON object: {"digest","ref","diffIDs","tags"}. A label value
 // may contain {{diffID:N}}, replaced by the diffID of the Nth added layer, which
-// buildpackage labels need. Registry credentials come from DOCKER_CONFIG, as for
+// buildpackage labels need. --owner gives the entries of --layer-dir layers at
+// or under PATH (a path inside the layer) that owner instead of root.
+// --layer-cache keeps each --layer-dir layer compressed on disk under the
+// sha256 of its tar, so the same files are compressed once, not at every push.
+// Registry credentials come from DOCKER_CONFIG, as for
 // any docker client; 127.0.0.1 and localhost registries are spoken to over HTTP.
 package main
 
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -128,6 +136,10 @@ func build(args []string) error {
 	fl.Var(&labels, "label", "config label K=V")
 	fl.Var(&envs, "env", "config env K=V")
 	fl.Var(&tags, "tag", "tag to push (first is primary)")
+	var owners, entrypoint multi
+	fl.Var(&owners, "owner", "owner of layer-dir entries at or under PATH, PATH=UID:GID")
+	fl.Var(&entrypoint, "entrypoint", "config entrypoint, one argument per flag")
+	layerCache := fl.String("layer-cache", "", "directory keeping compressed layer-dir layers by content")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -151,6 +163,10 @@ func build(args []string) error {
 		img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
 	}
 
+	owned, err := parseOwners(owners)
+	if err != nil {
+		return err
+	}
 	var added []v1.Layer
 	for _, src := range layers {
 		var (
@@ -161,11 +177,9 @@ func build(args []string) error {
 			layer, err = tarball.LayerFromFile(src.file, tarball.WithMediaType(types.OCILayer))
 		} else {
 			var data []byte
-			data, err = tarDir(src.dir, src.prefix)
+			data, err = tarDir(src.dir, src.prefix, owned)
 			if err == nil {
-				layer, err = tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-					return io.NopCloser(bytes.NewReader(data)), nil
-				}, tarball.WithMediaType(types.OCILayer))
+				layer, err = dirLayer(data, *layerCache)
 			}
 		}
 		if err != nil {
@@ -173,7 +187,7 @@ func build(args []string) error {
 		}
 		added = append(added, layer)
 	}
-	img, err := mutate.AppendLayers(img, added...)
+	img, err = mutate.AppendLayers(img, added...)
 	if err != nil {
 		return err
 	}
@@ -224,6 +238,9 @@ func build(args []string) error {
 	if *user != "" {
 		cf.Config.User = *user
 	}
+	if len(entrypoint) > 0 {
+		cf.Config.Entrypoint = entrypoint
+	}
 	// A fixed creation time keeps identical inputs at identical digests.
 	cf.Created = v1.Time{Time: time.Unix(0, 0).UTC()}
 	img, err = mutate.ConfigFile(img, cf)
@@ -256,9 +273,130 @@ func build(args []string) error {
 	})
 }
 
+// owner is one --owner: entries at or under path (inside the layer) get uid:gid.
+type owner struct {
+	path     string
+	uid, gid int
+}
+
+func parseOwners(specs []string) ([]owner, error) {
+	var out []owner
+	for _, s := range specs {
+		p, ids, ok := strings.Cut(s, "=")
+		u, g, ok2 := strings.Cut(ids, ":")
+		uid, err1 := strconv.Atoi(u)
+		gid, err2 := strconv.Atoi(g)
+		if !ok || !ok2 || err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("owner %q is not PATH=UID:GID", s)
+		}
+		out = append(out, owner{path: strings.Trim(p, "/"), uid: uid, gid: gid})
+	}
+	return out, nil
+}
+
+// ownerOf returns the uid and gid of a layer entry: the last matching --owner, else root.
+func ownerOf(name string, owners []owner) (int, int) {
+	uid, gid := 0, 0
+	name = strings.Trim(name, "/")
+	for _, o := range owners {
+		if name == o.path || strings.HasPrefix(name, o.path+"/") {
+			uid, gid = o.uid, o.gid
+		}
+	}
+	return uid, gid
+}
+
+// dirLayer makes a layer of an uncompressed tar; with a cache dir, its
+// compressed form is kept there under the tar's sha256 (the layer's diffID)
+// with its digest beside it, so a second push neither compresses nor reads it
+// back to hash it.
+func dirLayer(data []byte, cacheDir string) (v1.Layer, error) {
+	if cacheDir == "" {
+		return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(data)), nil
+		}, tarball.WithMediaType(types.OCILayer))
+	}
+	sum := sha256.Sum256(data)
+	diffID := v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
+	file := filepath.Join(cacheDir, diffID.Hex+".tar.gz")
+	digestFile := file + ".digest"
+	if d, err := os.ReadFile(digestFile); err == nil {
+		if digest, err := v1.NewHash(string(d)); err == nil {
+			if st, err := os.Stat(file); err == nil {
+				return &cachedLayer{file: file, diffID: diffID, digest: digest, size: st.Size()}, nil
+			}
+		}
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return nil, err
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	if _, err := zw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	zsum := sha256.Sum256(gz.Bytes())
+	digest := v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(zsum[:])}
+	// Written aside and renamed, the digest last, so a concurrent or killed run
+	// never trusts half a file.
+	if err := writeAtomic(cacheDir, file, gz.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := writeAtomic(cacheDir, digestFile, []byte(digest.String())); err != nil {
+		return nil, err
+	}
+	return &cachedLayer{file: file, diffID: diffID, digest: digest, size: int64(gz.Len())}, nil
+}
+
+func writeAtomic(dir, file string, data []byte) error {
+	tmp, err := os.CreateTemp(dir, "partial-*")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil {
+		os.Remove(tmp.Name())
+		return errors.Join(werr, cerr)
+	}
+	return os.Rename(tmp.Name(), file)
+}
+
+// cachedLayer is a gzip layer file whose digest and diffID are already known.
+type cachedLayer struct {
+	file           string
+	diffID, digest v1.Hash
+	size           int64
+}
+
+func (l *cachedLayer) Digest() (v1.Hash, error)            { return l.digest, nil }
+func (l *cachedLayer) DiffID() (v1.Hash, error)            { return l.diffID, nil }
+func (l *cachedLayer) Size() (int64, error)                { return l.size, nil }
+func (l *cachedLayer) MediaType() (types.MediaType, error) { return types.OCILayer, nil }
+func (l *cachedLayer) Compressed() (io.ReadCloser, error)  { return os.Open(l.file) }
+func (l *cachedLayer) Uncompressed() (io.ReadCloser, error) {
+	f, err := os.Open(l.file)
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{zr, f}, nil
+}
+
 // tarDir makes an uncompressed tar of dir's contents under prefix, with fixed
-// times and root ownership so the same files always give the same diffID.
-func tarDir(dir, prefix string) ([]byte, error) {
+// times and root ownership (or the --owner given) so the same files always
+// give the same diffID. Symlinks stay symlinks.
+func tarDir(dir, prefix string, owners []owner) ([]byte, error) {
 	var paths []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -280,7 +418,9 @@ func tarDir(dir, prefix string) ([]byte, error) {
 	if prefix != "" {
 		parts := strings.Split(strings.Trim(prefix, "/"), "/")
 		for i := range parts {
-			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: path.Join(parts[:i+1]...) + "/", Mode: 0o755, ModTime: epoch}); err != nil {
+			name := path.Join(parts[:i+1]...)
+			uid, gid := ownerOf(name, owners)
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: 0o755, Uid: uid, Gid: gid, ModTime: epoch}); err != nil {
 				return nil, err
 			}
 		}
@@ -292,7 +432,13 @@ func tarDir(dir, prefix string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		hdr, err := tar.FileInfoHeader(info, "")
+		link := ""
+		if info.Mode()&fs.ModeSymlink != 0 {
+			if link, err = os.Readlink(p); err != nil {
+				return nil, err
+			}
+		}
+		hdr, err := tar.FileInfoHeader(info, link)
 		if err != nil {
 			return nil, err
 		}
@@ -301,7 +447,8 @@ func tarDir(dir, prefix string) ([]byte, error) {
 			hdr.Name += "/"
 		}
 		hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = epoch, time.Time{}, time.Time{}
-		hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
+		hdr.Uid, hdr.Gid = ownerOf(inLayer, owners)
+		hdr.Uname, hdr.Gname = "", ""
 		hdr.Format = tar.FormatPAX
 		if err := tw.WriteHeader(hdr); err != nil {
 			return nil, err

@@ -328,6 +328,8 @@ export interface ClusterIO {
   waitForList(ref: CollectionRef, done: (items: KubeObject[]) => boolean, deadline: Deadline, what: string): Promise<void>;
   /** A JSON merge patch with the provider's field manager. */
   mergePatch(obj: KubeObject): Promise<void>;
+  /** The last `tailLines` lines of a pod container's log (the apiserver's pod log endpoint); undefined when it cannot be read. */
+  podLog?(namespace: string, pod: string, container: string, tailLines: number): Promise<string | undefined>;
 }
 
 /** How long a wait's reads ride out an unreachable apiserver (a restart takes seconds) before failing. */
@@ -354,6 +356,10 @@ export function clusterIO(k: Kube): ClusterIO {
       await k.objects.patch(obj, undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch).catch((e: unknown) => {
         throw new Error(`${describe(refOf(obj))}: patching it failed: ${apiMessage(e)}.`);
       });
+    },
+    async podLog(namespace, pod, container, tailLines) {
+      // Logs are best effort: no node serving them (or no RBAC for pods/log) must not hide the failure itself.
+      return k.config.makeApiClient(k8s.CoreV1Api).readNamespacedPodLog({ name: pod, namespace, container, tailLines }).catch(() => undefined);
     },
   };
 }

@@ -13,6 +13,8 @@ finish() {
   mkdir -p "$(dirname "$dest")"
   rm -rf "$dest.partial"
   mv "$tmp/bin" "$dest.partial"
+  # An older, incomplete entry (one that lacks a file a newer script adds) is replaced.
+  rm -rf "$dest"
   mv "$dest.partial" "$dest"
   echo "built into $dest"
 }
@@ -24,3 +26,25 @@ scratch() {
 }
 
 log() { echo "[build $(date +%H:%M:%S)] $*" >&2; }
+
+# kpack_module <version> <package>...: makes the current dir a wrapper module
+# that builds these packages of github.com/pivotal/kpack@v<version>, and sets
+# KPACK_SRC to the module's source. kpack's go.mod has a replace
+# (github.com/docker/docker), which makes `go install` refuse it; the wrapper
+# repeats kpack's replaces so MVS picks the same versions.
+kpack_module() {
+  local v="$1"; shift
+  go mod init local/kpackbin >/dev/null 2>&1
+  local info gomod
+  info=$(go mod download -json "github.com/pivotal/kpack@v$v")
+  gomod=$(echo "$info" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  KPACK_SRC=$(echo "$info" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  go mod edit -require="github.com/pivotal/kpack@v$v"
+  awk '$1=="replace" && $4=="=>" {print $2"@"$3"="$5"@"$6} $1=="replace" && $3=="=>" {print $2"="$4"@"$5}' "$gomod" | while read -r r; do go mod edit -replace="$r"; done
+  # Seed go.sum with kpack's own: some of its pseudo-version dependencies are
+  # unknown to the checksum database, which would fail verification otherwise.
+  cp "$KPACK_SRC/go.sum" go.sum
+  { printf '//go:build tools\npackage tools\nimport (\n'; for p in "$@"; do printf '_ "%s"\n' "$p"; done; printf ')\n'; } > tools.go
+  log "go mod tidy (kpack v$v)"
+  go mod tidy >/dev/null
+}

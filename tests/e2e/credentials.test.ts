@@ -181,7 +181,7 @@ describe("managed credentials: pulumi up against the password-protected registry
       }
       const movedSecrets = [...(moved.secrets as { name: string }[]), ...(moved.imagePullSecrets as { name: string }[])].map((s) => s.name);
 
-      // The same Image without credentials: the export fails, and the error says which Image, why and what to do.
+      // The same Image without credentials: the build fails (build-init finds it cannot write the tag), and the error says which Image, why and what to do.
       denied = await env.pulumi.stack("creds-denied", "dev", async () => {
         const names = out.names as Record<string, string>;
         const builder = new kpack.Builder("open-builder", {

@@ -14,7 +14,7 @@ const KPACK = "kpack.io/v1alpha2";
 
 /**
  * Issue 4 end to end: one program declaring every kind, run by a real pulumi
- * CLI against the real kpack controller (builds by the kubelet stand-in).
+ * CLI against the real kpack controller (builds run by the build-pod runner from their real images).
  */
 describe("typed kinds: pulumi up/preview/refresh/destroy against real kpack", function () {
   let env: TestEnv;

@@ -14,7 +14,8 @@ import { repoRoot } from "../../devenv/paths";
 /**
  * The real kpack controller against the local control plane: kpack objects
  * made directly with client-node (no provider) reach Ready, builds run through
- * the build-pod stand-in and push images the local registry serves.
+ * the build-pod runner (real lifecycle and buildpacks) and push images the
+ * local registry serves.
  *
  * With PULUMI_KPACK_RECORD=1 it also writes the Image and Build watch events
  * it sees to tests/unit/recordings/ for the unit tests of the Image wait.
@@ -130,7 +131,7 @@ describe("real kpack controller", function () {
     const elapsed = Date.now() - created;
     rec.stop();
     console.log(`      Image creation → Ready: ${(elapsed / 1000).toFixed(2)}s`);
-    saveRecording("image-build-succeeded.json", "Image created; first build runs (build-pod stand-in) and succeeds; Image becomes Ready.", rec.events);
+    saveRecording("image-build-succeeded.json", "Image created; first build runs and succeeds; Image becomes Ready.", rec.events);
 
     const status = image?.status as { latestImage?: string; latestBuildRef?: string; buildCounter?: number };
     assert.match(status.latestImage ?? "", new RegExp(`^${reg.replace(/\./g, "\\.")}/${ns}/app@sha256:[0-9a-f]{64}$`));
@@ -158,25 +159,39 @@ describe("real kpack controller", function () {
     const image = await waitUntil(k, ref("Image", "app", ns), (o) => ready(o) && (o?.status as { latestImage?: string }).latestImage === latest2, 60_000, "to report build 2");
     rec.stop();
     saveRecording("image-rebuild-succeeded.json", "Manual trigger (additionalBuildNeeded on build 1); build 2 runs and succeeds.", rec.events);
-    assert.notEqual(latest2, before.latestImage, "build 2 pushed a new digest");
+    // CNB builds are reproducible: the same source, buildpacks and run image give the same digest.
+    assert.equal(latest2, before.latestImage, "build 2 of the same source pushed the same image");
     assert.equal((image?.status as { latestBuildRef?: string }).latestBuildRef, "app-build-2");
     assert.equal((await getManifest(latest2)).status, 200);
   });
 
-  it("reports a failing step as Build Succeeded=False with the step's message", async () => {
-    kp.standin.plan({ namespace: ns, build: "app-build-3" }, { fail: { step: "build", message: "pulumi-kpack test: buildpack exited 42" } });
+  it("reports a failing step as Build Succeeded=False, with the step's log on the pod", async () => {
+    // The test buildpack fails its build when the app has a fail-build file (devenv/buildpacks).
+    const failing = filesDir(path.join(env.cluster.workDir, "kpack"), "app-source-failing", {
+      "index.html": "<h1>pulumi-kpack test app</h1>\n",
+      "fail-build": "pulumi-kpack test: buildpack exited on purpose\n",
+    });
+    const pushed = await buildImage({ layers: [{ dir: failing }], tags: [`${kp.registry.host}/pulumi-kpack/app-source:failing`] });
+    const manifest = JSON.parse((await getManifest(pushed.ref)).body ?? "{}") as { layers: Array<{ digest: string }> };
+    const failingUrl = `${kp.registry.url}/v2/pulumi-kpack/app-source/blobs/${manifest.layers[0].digest}`;
     const rec = await record(env.kubeConfig, ns, "app");
     await api().patch(
-      { apiVersion: KPACK, kind: "Build", metadata: { name: "app-build-2", namespace: ns, annotations: { "image.kpack.io/additionalBuildNeeded": new Date().toISOString() } } },
+      { apiVersion: KPACK, kind: "Image", metadata: { name: "app", namespace: ns }, spec: { source: { blob: { url: failingUrl } } } } as KubeObject,
       undefined, undefined, undefined, undefined, k8s.PatchStrategy.MergePatch,
     );
     const build3 = await waitUntil(k, ref("Build", "app-build-3", ns), settled, 180_000, "to finish");
     const succeeded = condition(build3, "Succeeded");
     assert.equal(succeeded?.status, "False");
-    assert.match(succeeded?.message ?? "", /pulumi-kpack test: buildpack exited 42/);
+    const podName = (build3?.status as { podName?: string }).podName ?? "";
+    const core = env.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const pod = await core.readNamespacedPod({ name: podName, namespace: ns });
+    const failed = pod.status?.initContainerStatuses?.find((c) => (c.state?.terminated?.exitCode ?? 0) !== 0);
+    assert.equal(failed?.name, "build");
+    const log = await core.readNamespacedPodLog({ name: podName, namespace: ns, container: "build" });
+    assert.match(log, /pulumi-kpack test: buildpack exited on purpose/);
     const image = await waitUntil(k, ref("Image", "app", ns), (o) => condition(o, "Ready")?.status === "False", 60_000, "to report the failed build");
     rec.stop();
-    saveRecording("image-build-failed.json", "Manual trigger; build 3 fails in step 'build' (stand-in); Image Ready=False.", rec.events);
+    saveRecording("image-build-failed.json", "Source changed to one whose buildpack fails; build 3 fails in step 'build'; Image Ready=False.", rec.events);
     assert.equal(condition(image, "Ready")?.reason, "BuildFailed");
     assert.equal((image?.status as { latestBuildRef?: string }).latestBuildRef, "app-build-3");
   });
@@ -198,7 +213,7 @@ describe("real kpack controller", function () {
     assert.equal(builds.items.length, 0);
   });
 
-  it("fails the export without registry credentials, and succeeds once the ServiceAccount has them", async () => {
+  it("fails without registry credentials (build-init verifies write access to the tag), and succeeds once the ServiceAccount has them", async () => {
     const reg = kp.authRegistry.host;
     const creds = kp.authRegistry.auth;
     assert.ok(creds);
@@ -212,7 +227,7 @@ describe("real kpack controller", function () {
       } } as KubeObject);
     const build1 = await waitUntil(k, ref("Build", "private-build-1", ns), settled, 180_000, "to finish");
     assert.equal(condition(build1, "Succeeded")?.status, "False");
-    assert.match(condition(build1, "Succeeded")?.message ?? "", /export/i);
+    assert.match(condition(build1, "Succeeded")?.message ?? "", /prepare .*write access/i);
     assert.match(condition(build1, "Succeeded")?.message ?? "", /UNAUTHORIZED|401|authentication required/i);
 
     // kpack's registry secret form: basic-auth with the kpack.io/docker annotation, listed on the ServiceAccount.

@@ -4,7 +4,7 @@ import { BUILD_LABEL, condition, CONDITION, status } from "../../conditions";
 import type { AwaitContext } from "../../kind";
 import type { KubeObject } from "../../kube/objects";
 import { notObservedAdvice, TimeoutError } from "../../wait-policy";
-import { buildProgress, buildToWatch, builderChanged, builderRebuild, imageWait } from "./status";
+import { buildProgress, buildToWatch, builderChanged, builderRebuild, failedStep, imageWait, stepFailureDetail } from "./status";
 import { askForBuild, builderChangeValue, triggerIfAsked } from "./trigger";
 
 /**
@@ -78,7 +78,7 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
       }
       continue;
     }
-    if (failure !== undefined) throw new Error(`${ctx.label}: ${failure}.`);
+    if (failure !== undefined) throw new Error(`${ctx.label}: ${failure}.${await stepDetail(ctx, build)}`);
     if (!needBuild) return img;
 
     const ref = { apiVersion: KPACK_API_VERSION, kind: "Build", name: needBuild, namespace: ctx.ref.namespace };
@@ -126,4 +126,16 @@ export async function awaitPredecessorBuilds(ctx: Omit<AwaitContext<ImageInputs>
     if (!(e instanceof TimeoutError)) throw e;
     throw e.restate(ctx.label, e.what, undefined, "Check that kube-controller-manager's garbage collector runs.");
   });
+}
+
+/** For a failed Build: which step failed and the end of its log, read off its pod (kept by kpack); "" when there is no pod to read. */
+async function stepDetail(ctx: AwaitContext<ImageInputs>, build: KubeObject | undefined): Promise<string> {
+  const podName = (build?.status as { podName?: string } | undefined)?.podName;
+  if (!build || condition(build, CONDITION.Succeeded)?.status !== "False" || !podName) return "";
+  const namespace = build.metadata?.namespace ?? ctx.ref.namespace ?? "";
+  const pod = await ctx.io.get({ apiVersion: "v1", kind: "Pod", name: podName, namespace }).catch(() => undefined);
+  const failed = failedStep(pod);
+  if (!failed) return "";
+  const log = await ctx.io.podLog?.(namespace, podName, failed.step, 40);
+  return `\n${stepFailureDetail(failed, log)}`;
 }

@@ -195,3 +195,31 @@ export function imageOutputs(obj: KubeObject): Props {
     conditions: status(obj).conditions ?? [],
   };
 }
+
+interface PodContainerStatus {
+  name?: string;
+  state?: { terminated?: { exitCode?: number; reason?: string; message?: string } };
+}
+
+/** The build step (pod container) that failed: the first init container, then main container, that ended non-zero. */
+export function failedStep(pod: KubeObject | undefined): { step: string; exitCode: number; message?: string } | undefined {
+  const s = (pod?.status ?? {}) as { initContainerStatuses?: PodContainerStatus[]; containerStatuses?: PodContainerStatus[] };
+  for (const c of [...(s.initContainerStatuses ?? []), ...(s.containerStatuses ?? [])]) {
+    const t = c.state?.terminated;
+    if (t && t.exitCode !== 0 && c.name) return { step: c.name, exitCode: t.exitCode ?? -1, message: t.message || undefined };
+  }
+  return undefined;
+}
+
+/**
+ * What a failed step said, for the `pulumi up` error: its exit code and the
+ * end of its log (the lifecycle prints its ERROR lines last), ANSI colours
+ * stripped. kpack's own Build message carries none of it when the step wrote
+ * no termination message, which the lifecycle's steps never do.
+ */
+export function stepFailureDetail(failed: { step: string; exitCode: number; message?: string }, log: string | undefined, lines = 8): string {
+  // eslint-disable-next-line no-control-regex
+  const tail = (log ?? "").replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trimEnd()).filter(Boolean).slice(-lines);
+  const said = tail.length ? `; its log ends:\n    ${tail.join("\n    ")}` : failed.message ? `: ${failed.message}` : "";
+  return `Step ${failed.step} failed (exit code ${failed.exitCode})${said}`;
+}

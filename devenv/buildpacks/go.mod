@@ -1,0 +1,3 @@
+module pulumi-kpack/devenv/buildpacks
+
+go 1.24
