@@ -153,6 +153,7 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
+  // No heartbeat: no node lifecycle controller runs here, and status writes would count as cluster writes in tests.
   const nodeStatus = (): k8s.V1NodeStatus => ({
     addresses: [{ type: "InternalIP", address: "127.0.0.1" }],
     daemonEndpoints: { kubeletEndpoint: { Port: port } },
@@ -544,11 +545,6 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
       .then((l) => l.items.filter((p) => p.metadata?.deletionTimestamp && p.spec?.nodeName === NODE_NAME).forEach((p) => onDelete(p)))
       .catch(() => undefined);
   }, 2000);
-  const heartbeat = setInterval(() => {
-    void core.readNode({ name: NODE_NAME })
-      .then((n) => core.replaceNodeStatus({ name: NODE_NAME, body: { ...n, status: nodeStatus() } }))
-      .catch(() => undefined);
-  }, 30_000);
   const informer = k8s.makeInformer(kc, "/api/v1/pods", () => core.listPodForAllNamespaces({ labelSelector: BUILD_LABEL }), BUILD_LABEL);
   informer.on("add", (p) => (p.metadata?.deletionTimestamp ? onDelete(p) : onPod(p)));
   informer.on("update", (p) => (p.metadata?.deletionTimestamp ? onDelete(p) : onPod(p)));
@@ -567,7 +563,6 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     podDir,
     async stop() {
       stopped = true;
-      clearInterval(heartbeat);
       clearInterval(sweep);
       await informer.stop();
       for (const proc of current.values()) await stop(proc, 1000);

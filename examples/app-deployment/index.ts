@@ -4,9 +4,10 @@ import * as kpack from "pulumi-kpack";
 
 /**
  * App deployment: kpack builds the app from its source, and a Deployment runs
- * the digest kpack built. A new build (new source, new buildpacks, a new stack,
- * or a changed `rebuild` value) gives a new digest, and the same `pulumi up`
- * rolls the Deployment to it.
+ * the digest kpack built. A new build of new inputs (source, buildpacks,
+ * stack) gives a new digest, and the same `pulumi up` rolls the Deployment to
+ * it. A changed `rebuild` value builds again; CNB builds are reproducible, so
+ * the same inputs give the same digest.
  *
  * Config:
  *   registry      where builder and app images are pushed, e.g. registry.example.com/team

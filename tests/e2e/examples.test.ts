@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { exampleConfig, exampleStack } from "../../devenv/examples";
+import { exampleConfig, exampleStack, sourceBlob } from "../../devenv/examples";
 import type { KpackEnv } from "../../devenv/kpack-env";
 import { repoRoot } from "../../devenv/paths";
 import { getManifest } from "../../devenv/registry";
@@ -48,7 +48,7 @@ describe("examples as program directories", function () {
     }
   });
 
-  it("app-deployment: a Deployment runs the built digest, and a rebuild rolls it to a new ReplicaSet with the new digest", async () => {
+  it("app-deployment: a Deployment runs the built digest, and a new build rolls it to a new ReplicaSet with the new digest", async () => {
     const ns = await env.namespace("e2e-app");
     const stack = await exampleStack(env.cluster, kp, env.pulumi, "app-deployment", "e2e", { namespace: ns, skipRolloutWait: "true" });
     const apps = env.kubeConfig.makeApiClient(k8s.AppsV1Api);
@@ -63,8 +63,10 @@ describe("examples as program directories", function () {
       assert.equal(d1.spec?.template.spec?.containers[0].image, image1, "the Deployment runs the digest kpack built");
       await core.readNamespacedService({ name: String(value(first.outputs, "serviceName")), namespace: ns });
 
-      // A new build (here asked for with Image.triggerBuild) gives a new digest in the same `pulumi up`.
-      await stack.setConfig("rebuild", { value: "1" });
+      // A new build gives a new digest in the same `pulumi up`. Real CNB builds are reproducible (a rebuild of
+      // the same source gives the same digest), so the new build is of changed source.
+      const fixed = await sourceBlob(env.cluster, kp, "app-deployment-e2e-fixed", { "index.html": "<h1>Hello from kpack (fixed)</h1>\n" });
+      await stack.setConfig("sourceUrl", { value: fixed });
       const second = await stack.up();
       const image2 = String(value(second.outputs, "image"));
       assert.notEqual(image2, image1, "a rebuild gives a new digest");
