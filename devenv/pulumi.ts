@@ -38,6 +38,23 @@ export interface PulumiEnv {
 
 export const PASSPHRASE = "pulumi-kpack-tests";
 
+/**
+ * Inline programs run in this process, and each run's program dials the
+ * engine's resource monitor on a fresh ephemeral port. grpc-js shares
+ * subchannels process-wide by address, and a subchannel left from an earlier
+ * run keeps retrying its dead port with backoff. When a later engine listens
+ * on the same port, the new client gets that subchannel and fails at once with
+ * "14 UNAVAILABLE: No connection established" (seen in about one full test
+ * run in three). A subchannel pool per channel ends that. This changes only
+ * this test process: users' programs run one per process.
+ */
+function isolateMonitorChannels(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as { grpcClientOptions?: Record<string, unknown> };
+  if (settings.grpcClientOptions) settings.grpcClientOptions["grpc.use_local_subchannel_pool"] = 1;
+}
+isolateMonitorChannels();
+
 export async function pulumiEnv(baseDir: string, kubeconfigPath: string): Promise<PulumiEnv> {
   const bin = ensureBinary(binaries.pulumi);
   const languageHost = ensureBinary(binaries.pulumiLanguageNodejs);
