@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
-import { execFileSync } from "node:child_process";
+import { selfSignedServingCert } from "./certs";
 import * as k8s from "@kubernetes/client-node";
 import { Managed, start, stop } from "./processes";
 import { Credentials } from "./registry";
@@ -79,15 +79,6 @@ export function podField(pod: k8s.V1Pod, fieldPath: string): string {
   }
 }
 
-/** A self-signed serving certificate for 127.0.0.1 (the apiserver does not verify kubelets without --kubelet-certificate-authority). */
-function servingCert(dir: string): { cert: Buffer; key: Buffer } {
-  fs.mkdirSync(dir, { recursive: true });
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", "kubelet.key", "-out", "kubelet.crt", "-days", "2", "-subj", `/CN=${NODE_NAME}`,
-    "-addext", "subjectAltName=IP:127.0.0.1"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-  return { cert: fs.readFileSync(path.join(dir, "kubelet.crt")), key: fs.readFileSync(path.join(dir, "kubelet.key")) };
-}
-
 class ContainerError extends Error {
   constructor(readonly reason: string, message: string) {
     super(message);
@@ -113,7 +104,7 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
   const podDir = (ns: string, name: string) => path.join(podsRoot, ns, name);
 
   // --- The node: a Node object and the kubelet's log endpoint, so `kubectl logs` works on build pods. ---
-  const tls = servingCert(path.join(opts.workDir, "tls"));
+  const tls = selfSignedServingCert(path.join(opts.workDir, "tls"), "kubelet", NODE_NAME);
   const server = https.createServer({ ...tls }, (req, res) => {
     const url = new URL(req.url ?? "/", "https://127.0.0.1");
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);

@@ -62,3 +62,16 @@ export function clientCert(pki: Pki, name: string, groups: string[]): { cert: st
     key: fs.readFileSync(path.join(pki.dir, `${base}.key`), "utf8"),
   };
 }
+
+/**
+ * A self-signed serving certificate for 127.0.0.1 named `cn` (the build-pod
+ * runner's kubelet endpoint: the apiserver does not verify kubelets without
+ * --kubelet-certificate-authority).
+ */
+export function selfSignedServingCert(dir: string, base: string, cn: string): { cert: Buffer; key: Buffer } {
+  fs.mkdirSync(dir, { recursive: true });
+  openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    "-keyout", `${base}.key`, "-out", `${base}.crt`, "-days", "2", "-subj", `/CN=${cn}`,
+    "-addext", "subjectAltName=IP:127.0.0.1"], dir);
+  return { cert: fs.readFileSync(path.join(dir, `${base}.crt`)), key: fs.readFileSync(path.join(dir, `${base}.key`)) };
+}

@@ -1,10 +1,9 @@
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import * as kpack from "../../sdk";
 import { testEnv, TestEnv } from "../../devenv/test-env";
 import type { KpackEnv } from "../../devenv/kpack-env";
-import { buildImage, filesDir } from "../../devenv/imagetool";
+import { sourceBlob } from "../../devenv/examples";
 import { getManifest } from "../../devenv/registry";
 import { kube } from "../../provider/kube/client";
 import { clusterIO } from "../../provider/kube/objects";
@@ -33,10 +32,7 @@ describe("delete: background propagation, waiting for dependents only where they
     kp = await env.kpack();
     objects = k8s.KubernetesObjectApi.makeApiClient(env.kubeConfig);
     ns = await env.namespace("e2e-delete");
-    const src = filesDir(path.join(env.cluster.workDir, "kpack"), "delete-source", { "index.html": "<h1>delete</h1>\n" });
-    const pushed = await buildImage({ layers: [{ dir: src }], tags: [`${kp.registry.host}/pulumi-kpack/delete-source:1`] });
-    const manifest = JSON.parse((await getManifest(pushed.ref)).body ?? "{}") as { layers: Array<{ digest: string }> };
-    sourceUrl = `${kp.registry.url}/v2/pulumi-kpack/delete-source/blobs/${manifest.layers[0].digest}`;
+    sourceUrl = await sourceBlob(env.cluster, kp, "delete", { "index.html": "<h1>delete</h1>\n" });
   });
 
   const builds = (image: string) => objects.list<Obj>(KPACK, "Build", ns, undefined, undefined, undefined, undefined, `image.kpack.io/image=${image}`);
