@@ -71,6 +71,14 @@ export const binaries = {
     cacheDir: `kpack-v${versions.kpack}`,
     envtest: false,
   },
+  /** kpack's admission and conversion webhook: the same script and cache entry as the controller. */
+  kpackWebhook: {
+    name: "webhook",
+    script: "kpack.sh",
+    args: [versions.kpack],
+    cacheDir: `kpack-v${versions.kpack}`,
+    envtest: false,
+  },
   registry: {
     name: "registry",
     script: "registry.sh",

@@ -14,8 +14,10 @@ import { resolveUser, Rootfs, RootfsCache } from "./rootfs";
  * its command, args, env, working dir, user and group, in a root of its own (an
  * overlay over the unpacked image, in private mount and PID namespaces) with
  * the pod's volumes mounted: emptyDir, Secret, ConfigMap, downwardAPI,
- * projected, and a host directory per PersistentVolumeClaim. Init containers
- * run in order, then the main container; the pod status gets what a kubelet
+ * projected (service-account tokens from the TokenRequest API), and the
+ * hostPath directory of each claim's bound PersistentVolume. Init containers
+ * run in order, then the main container, within the pod's
+ * activeDeadlineSeconds (then killed, the pod Failed with DeadlineExceeded); the pod status gets what a kubelet
  * writes (phase, container states, exit codes, termination messages read from
  * terminationMessagePath). Each container's log is a file, served to the
  * apiserver's pod log endpoint (kubectl logs) through a Node object this
@@ -90,7 +92,6 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const images = new RootfsCache(path.join(opts.workDir, "images"));
   const podsRoot = path.join(opts.workDir, "pods");
-  const claimsRoot = path.join(opts.workDir, "claims");
   fs.mkdirSync(podsRoot, { recursive: true });
   const seen = new Set<string>();
   const running = new Set<Promise<void>>();
@@ -239,6 +240,34 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     }
   }
 
+  /**
+   * The host directory of the PersistentVolume bound to claim ns/name. A
+   * scheduler would not place a pod whose claim is still unbound; the runner
+   * waits for the binding up to a minute instead.
+   */
+  async function boundVolumeDir(ns: string, name: string): Promise<string> {
+    const until = Date.now() + 60_000;
+    let last = "not found";
+    while (Date.now() < until && !stopped) {
+      try {
+        const pvc = await core.readNamespacedPersistentVolumeClaim({ name, namespace: ns });
+        last = `phase ${pvc.status?.phase ?? "unknown"}`;
+        if (pvc.status?.phase === "Bound" && pvc.spec?.volumeName) {
+          const pv = await core.readPersistentVolume({ name: pvc.spec.volumeName });
+          const dir = pv.spec?.hostPath?.path;
+          if (!dir) throw new ContainerError("CreateContainerConfigError", `PersistentVolume ${pv.metadata?.name} of claim ${ns}/${name} is not a hostPath volume, the only kind this node mounts`);
+          fs.mkdirSync(dir, { recursive: true });
+          return dir;
+        }
+      } catch (e) {
+        if (e instanceof ContainerError) throw e;
+        last = (e as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new ContainerError("CreateContainerConfigError", `persistentvolumeclaim "${name}" is not bound (${last})`);
+  }
+
   /** Makes each volume of the pod on the host: volume name → host directory. */
   async function makeVolumes(pod: k8s.V1Pod, dir: string): Promise<Map<string, string>> {
     const ns = pod.metadata?.namespace ?? "";
@@ -268,12 +297,24 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
           else if (s.downwardAPI) {
             writeKeys(host, Object.fromEntries((s.downwardAPI.items ?? []).map((i) => [i.path, Buffer.from(i.fieldRef ? podField(pod, i.fieldRef.fieldPath) : "")])), undefined, mode, fsGroup);
           }
-          // serviceAccountToken sources: build containers do not call the apiserver.
+          else if (s.serviceAccountToken) {
+            // As a kubelet: a token bound to this pod from the TokenRequest API, for the pod's ServiceAccount.
+            const tr = await core.createNamespacedServiceAccountToken({
+              name: pod.spec?.serviceAccountName ?? "default",
+              namespace: ns,
+              body: { spec: {
+                audiences: s.serviceAccountToken.audience ? [s.serviceAccountToken.audience] : [],
+                expirationSeconds: s.serviceAccountToken.expirationSeconds ?? 3607,
+                boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.metadata?.name, uid: pod.metadata?.uid },
+              } },
+            });
+            writeKeys(host, { [s.serviceAccountToken.path]: Buffer.from(tr.status?.token ?? "") }, undefined, mode, fsGroup);
+          }
         }
       } else if (v.persistentVolumeClaim) {
-        // A directory per claim that outlives its pods, as a bound volume would.
-        const claim = path.join(claimsRoot, ns, v.persistentVolumeClaim.claimName);
-        fs.mkdirSync(claim, { recursive: true });
+        // The claim's bound PersistentVolume (kcm's hostpath provisioner made its directory).
+        const claim = await boundVolumeDir(ns, v.persistentVolumeClaim.claimName);
+        // kind's local-path provisioner makes its directories world-writable; kcm's makes them 0750 root.
         if (fsGroup !== undefined) fs.chownSync(claim, 0, fsGroup);
         fs.chmodSync(claim, 0o2777);
         fs.rmSync(host, { recursive: true });
@@ -281,7 +322,7 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
         out.set(v.name, claim);
         continue;
       } else {
-        throw new ContainerError("CreateContainerConfigError", `volume ${v.name}: only emptyDir, secret, configMap, downwardAPI, projected and persistentVolumeClaim volumes are supported by the build-pod runner`);
+        throw new ContainerError("CreateContainerConfigError", `volume ${v.name}: only emptyDir, secret, configMap, downwardAPI, projected and persistentVolumeClaim (hostPath PersistentVolume) volumes are supported by the build-pod runner`);
       }
       out.set(v.name, host);
     }
@@ -446,6 +487,17 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
       s.containerStatuses = mains.map((c) => waiting(c, "PodInitializing"));
     });
 
+    // activeDeadlineSeconds, as a kubelet enforces it: counted from the pod's start; then its containers are killed and the pod fails.
+    let deadlineExceeded = false;
+    const deadlineSeconds = pod.spec?.activeDeadlineSeconds;
+    const deadlineTimer = deadlineSeconds !== undefined ? setTimeout(() => {
+      deadlineExceeded = true;
+      log(`pod ${ns}/${name}: active longer than its activeDeadlineSeconds (${deadlineSeconds}); killing its containers`);
+      const proc = current.get(uid);
+      if (proc) void stop(proc, 1000);
+    }, deadlineSeconds * 1000) : undefined;
+    deadlineTimer?.unref();
+
     let credentials: Record<string, Credentials> = {};
     let volumes = new Map<string, string>();
     /** Runs one container with status updates; true when it exited 0. */
@@ -460,7 +512,7 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
           log(`pod ${ns}/${name}: ${c.name} exited ${terminated.exitCode}${terminated.exitCode ? ` (log: ${path.join(dir, `${c.name}.log`)})` : ""}`);
           return terminated.exitCode === 0;
         } catch (e) {
-          if (!(e instanceof ContainerError) || deleted.has(uid) || stopped) throw e;
+          if (!(e instanceof ContainerError) || deleted.has(uid) || stopped || deadlineExceeded) throw e;
           // As a kubelet does: the container stays waiting with the reason, and the kubelet retries.
           log(`pod ${ns}/${name}: ${c.name}: ${e.reason}: ${e.message}`);
           await updateStatus(ns, name, (s) => put(list(s), waiting(c, attempt > 0 && e.reason === "ErrImagePull" ? "ImagePullBackOff" : e.reason, e.message)));
@@ -469,8 +521,14 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
       }
     };
     const finish = async (phase: "Succeeded" | "Failed") => {
+      clearTimeout(deadlineTimer);
+      if (deadlineExceeded) phase = "Failed";
       await updateStatus(ns, name, (s) => {
         s.phase = phase;
+        if (deadlineExceeded) {
+          s.reason = "DeadlineExceeded";
+          s.message = "Pod was active on the node longer than the specified deadline";
+        }
         for (const cond of s.conditions ?? []) {
           if (cond.type !== "PodScheduled") Object.assign(cond, { status: "False", reason: "PodCompleted", lastTransitionTime: new Date() });
         }
@@ -487,11 +545,13 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
         for (const st of [...(s.initContainerStatuses ?? []), ...(s.containerStatuses ?? [])]) st.state = { waiting: { reason: "CreateContainerConfigError", message } };
       });
       log(`pod ${ns}/${name}: ${message}`);
+      clearTimeout(deadlineTimer);
       return;
     }
     for (const c of inits) {
-      if (!(await step(c, true))) return finish("Failed");
+      if (deadlineExceeded || !(await step(c, true))) return finish("Failed");
     }
+    if (deadlineExceeded) return finish("Failed");
     const begun = new Date();
     await updateStatus(ns, name, (s) => {
       s.phase = "Running";

@@ -2,15 +2,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as https from "node:https";
+import * as k8s from "@kubernetes/client-node";
 import { binaries, ensureBinary } from "./binaries";
 import { clientCert, makePki, Pki } from "./certs";
 import { freePort, installSignalHandlers, Managed, scratchDir, start, stop, waitFor } from "./processes";
 
 /**
  * A Kubernetes control plane for tests and the demo: etcd and kube-apiserver
- * (RBAC on, admin by client certificate) plus kube-controller-manager for the
- * namespace, service-account, garbage-collector, deployment and replicaset controllers, all on
- * 127.0.0.1. Or, only when PULUMI_KPACK_TEST_KUBECONFIG names one, an existing
+ * (RBAC and the default admission plugins on, admin by client certificate)
+ * plus kube-controller-manager (KCM_CONTROLLERS) and a default StorageClass
+ * whose volumes kcm provisions and binds, all on 127.0.0.1. Or, only when PULUMI_KPACK_TEST_KUBECONFIG names one, an existing
  * cluster (kind, k3d, minikube).
  */
 export interface Cluster {
@@ -110,6 +111,58 @@ function externalCluster(file: string): Cluster {
   };
 }
 
+/**
+ * kube-controller-manager's controllers here: what the tests' objects need on
+ * any cluster (namespaces, ServiceAccounts and the kube-root-ca.crt ConfigMap
+ * that every pod's token volume projects, garbage collection, Deployments) and
+ * the PersistentVolume binder, expander and protection controllers behind the
+ * default StorageClass. Not run: node lifecycle (the build node sends no
+ * heartbeats), scheduling (the runner binds its pods), Jobs and the rest.
+ */
+export const KCM_CONTROLLERS = [
+  "namespace-controller",
+  "serviceaccount-controller",
+  "root-ca-certificate-publisher-controller",
+  "garbage-collector-controller",
+  "deployment-controller",
+  "replicaset-controller",
+  "clusterrole-aggregation-controller",
+  "persistentvolume-binder-controller",
+  "persistentvolume-expander-controller",
+  "persistentvolumeclaim-protection-controller",
+  "persistentvolume-protection-controller",
+];
+
+/** The default StorageClass, as kind, k3d, minikube, GKE and EKS have one: kpack's webhook gives cache-less Images a 2G volume cache. */
+export const DEFAULT_STORAGE_CLASS = {
+  apiVersion: "storage.k8s.io/v1",
+  kind: "StorageClass",
+  metadata: { name: "standard", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+  provisioner: "kubernetes.io/host-path",
+  reclaimPolicy: "Delete",
+  // Immediate: no scheduler here to pick a node first (the runner binds build pods to its one node).
+  volumeBindingMode: "Immediate",
+  // As GKE's and EKS's default classes: kpack grows a volume cache by updating its claim.
+  allowVolumeExpansion: true,
+} as const;
+
+async function createDefaultStorageClass(kubeconfig: string): Promise<void> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(kubeconfig);
+  await k8s.KubernetesObjectApi.makeApiClient(kc).create(DEFAULT_STORAGE_CLASS);
+}
+
+/** Removes the directories kcm's hostpath provisioner made for this cluster's PersistentVolumes (they live in /tmp, outside workDir). */
+async function removeVolumeDirs(kubeconfig: string): Promise<void> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(kubeconfig);
+  const pvs = await kc.makeApiClient(k8s.CoreV1Api).listPersistentVolume({ timeoutSeconds: 5 });
+  for (const pv of pvs.items) {
+    const p = pv.spec?.hostPath?.path;
+    if (p && /^\/tmp\/hostpath_pv\/[\w-]+$/.test(p)) fs.rmSync(p, { recursive: true, force: true });
+  }
+}
+
 export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   const ext = process.env.PULUMI_KPACK_TEST_KUBECONFIG;
   if (ext) return externalCluster(ext);
@@ -124,7 +177,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   const pki = makePki(path.join(workDir, "pki"));
   const admin = clientCert(pki, "pulumi-kpack-admin", ["system:masters"]);
   const procs: Managed[] = [];
+  let kubeconfigText: string | undefined;
   const stopProcs = async () => {
+    if (kubeconfigText) await removeVolumeDirs(kubeconfigText).catch(() => undefined);
     for (const p of procs.reverse()) await stop(p);
     if (!process.env.PULUMI_KPACK_KEEP_ENV) fs.rmSync(workDir, { recursive: true, force: true });
     forgetWorkDir();
@@ -161,8 +216,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       "--authorization-mode=RBAC",
       "--service-cluster-ip-range=10.0.0.0/24",
       "--allow-privileged=true",
-      // No controller creates pods' tokens here; envtest disables this plugin too.
-      "--disable-admission-plugins=ServiceAccount",
+      // Every admission plugin a kube-apiserver enables by default, ServiceAccount
+      // included: a pod naming a missing ServiceAccount is refused, as on any cluster.
       `--service-account-issuer=${server}/`,
       `--service-account-key-file=${pki.saPub}`,
       `--service-account-signing-key-file=${pki.saKey}`,
@@ -179,6 +234,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     const kubeconfig = kubeconfigFor(server, fs.readFileSync(pki.caCert, "utf8"), "pulumi-kpack-admin", admin.cert, admin.key);
     const kubeconfigPath = path.join(workDir, "admin.kubeconfig");
     fs.writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
+    kubeconfigText = kubeconfig;
 
     if (kcmBin) {
       const kcm = start("kube-controller-manager", kcmBin, [
@@ -188,7 +244,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
         "--bind-address=127.0.0.1",
         `--secure-port=${await freePort()}`,
         "--leader-elect=false",
-        "--controllers=namespace,serviceaccount,garbagecollector,deployment,replicaset",
+        `--controllers=${KCM_CONTROLLERS.join(",")}`,
+        // PersistentVolumes for the default StorageClass: directories /tmp/hostpath_pv/<uid>, made and removed by kcm itself.
+        "--enable-hostpath-provisioner=true",
         `--service-account-private-key-file=${pki.saKey}`,
         `--root-ca-file=${pki.caCert}`,
         `--cluster-signing-cert-file=${pki.clientCaCert}`,
@@ -198,6 +256,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       // The serviceaccount controller creating `default` in `default` shows kcm is working.
       await waitFor("the default ServiceAccount (kube-controller-manager)", kcm,
         () => httpsOk(`${server}/api/v1/namespaces/default/serviceaccounts/default`, pki, admin), 60_000);
+      await createDefaultStorageClass(kubeconfig);
     }
 
     return {

@@ -1,9 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
 import { kube } from "../provider/kube/client";
-import { get, KubeObject, waitUntil } from "../provider/kube/objects";
+import { get, KubeObject, refOf, waitUntil } from "../provider/kube/objects";
 import { applyManifest } from "../provider/install/apply";
+import { webhookConfigured, webhookTargets } from "../provider/install";
 import { condition } from "../provider/conditions";
 import { binaries, ensureBinary } from "./binaries";
 import { CnbImages, pushCnbImages } from "./cnb-images";
@@ -11,7 +13,7 @@ import type { Cluster } from "./control-plane";
 import { loopbackImages, renderKpackManifest, toYaml } from "./kpack-manifest";
 import { freePort, Managed, start, stop, tail, waitFor } from "./processes";
 import { randomCredentials, Registry, startRegistry } from "./registry";
-import { loopbackSandbox, Sandbox, sandboxSupport } from "./sandbox";
+import { ExposedPort, loopbackSandbox, sandboxSupport } from "./sandbox";
 import { BuildPodRunner, startBuildPodRunner } from "./build-pod-runner";
 import { GitServer, startGitServer } from "./git-server";
 import { serveFile } from "./serve";
@@ -20,9 +22,11 @@ import { versions } from "./versions";
 /**
  * Real kpack on the local control plane: two local registries (one open, one
  * behind basic auth), buildpacks images pushed to the open one, kpack's own
- * manifest rendered for loopback and applied, the real kpack controller (built
- * from the Go module proxy) running out of cluster, and the build-pod runner
- * in place of the node's kubelet (it runs build pods from their real images).
+ * manifest rendered for loopback and applied, the real kpack controller and
+ * webhook (built from the Go module proxy) running out of cluster, each in a
+ * loopback-only network sandbox as its Deployment's ServiceAccount, and the
+ * build-pod runner in place of the node's kubelet (it runs build pods from
+ * their real images).
  */
 export interface KpackEnv {
   /** Registry without auth: stack, lifecycle and buildpackages live here. */
@@ -37,7 +41,10 @@ export interface KpackEnv {
   /** The same manifest over HTTP on loopback, as release-<version>.yaml (deferInstall only). */
   manifestUrl?: string;
   controllerLog: string;
-  /** True when the controller runs in its loopback-only network namespace. */
+  webhookLog: string;
+  /** Host port on 127.0.0.1 where the apiserver reaches the webhook. */
+  webhookPort: number;
+  /** True when the controller and webhook run in their loopback-only network namespaces. */
   sandboxed: boolean;
   /** Git repositories over HTTP on loopback, for git sources (the controller's sandbox lets it reach them). */
   git: GitServer;
@@ -46,6 +53,9 @@ export interface KpackEnv {
   /** Stop the kpack controller process alone (as a Deployment scaled to 0 would), and start it again. */
   stopController(): Promise<void>;
   startController(): Promise<void>;
+  /** The same for kpack's webhook (as its Deployment scaled to 0 would); start waits until it answers again. */
+  stopWebhook(): Promise<void>;
+  startWebhook(): Promise<void>;
   /** Milliseconds spent in each startup stage. */
   timings: Record<string, number>;
   stop(): Promise<void>;
@@ -62,16 +72,31 @@ export interface KpackOptions {
   deferInstall?: boolean;
 }
 
-/** The controller's user: its ServiceAccount's name, so the manifest's own RBAC is what authorizes it. */
-const CONTROLLER_USER = "system:serviceaccount:kpack:controller";
-const CONTROLLER_GROUPS = ["system:serviceaccounts", "system:serviceaccounts:kpack"];
+/**
+ * kpack's two Deployments, each run as a local process: its binary, its
+ * container, and the user its ServiceAccount authenticates as, so the
+ * manifest's own RBAC is what authorizes it.
+ */
+interface KpackProcess {
+  deployment: string;
+  container: string;
+  serviceAccount: string;
+}
+const CONTROLLER: KpackProcess = { deployment: "kpack-controller", container: "controller", serviceAccount: "controller" };
+const WEBHOOK: KpackProcess = { deployment: "kpack-webhook", container: "webhook", serviceAccount: "webhook" };
+const SA_GROUPS = ["system:serviceaccounts", "system:serviceaccounts:kpack"];
+
+function containerOf(manifest: KubeObject[], p: KpackProcess): { deployment: k8s.V1Deployment; container: k8s.V1Container } {
+  const deployment = manifest.find((o) => o.kind === "Deployment" && o.metadata?.name === p.deployment) as k8s.V1Deployment | undefined;
+  const container = deployment?.spec?.template.spec?.containers.find((c) => c.name === p.container);
+  if (!deployment || !container) throw new Error(`The kpack manifest has no ${p.deployment} Deployment with a ${p.container} container.`);
+  return { deployment, container };
+}
 
 /** Env of the kpack-controller container in the manifest, resolved as a kubelet would (ConfigMap refs, the namespace). */
-export function controllerEnv(manifest: KubeObject[]): Record<string, string> {
-  const deployment = manifest.find((o) => o.kind === "Deployment" && o.metadata?.name === "kpack-controller") as k8s.V1Deployment | undefined;
-  const container = deployment?.spec?.template.spec?.containers.find((c) => c.name === "controller");
-  if (!container) throw new Error("The kpack manifest has no kpack-controller Deployment with a controller container.");
-  const ns = deployment?.metadata?.namespace ?? "kpack";
+export function controllerEnv(manifest: KubeObject[], p: KpackProcess = CONTROLLER): Record<string, string> {
+  const { deployment, container } = containerOf(manifest, p);
+  const ns = deployment.metadata?.namespace ?? "kpack";
   const env: Record<string, string> = {};
   for (const e of container.env ?? []) {
     if (e.value !== undefined) env[e.name] = e.value;
@@ -80,11 +105,26 @@ export function controllerEnv(manifest: KubeObject[]): Record<string, string> {
       const ref = e.valueFrom.configMapKeyRef;
       const cm = manifest.find((o) => o.kind === "ConfigMap" && o.metadata?.name === ref.name) as k8s.V1ConfigMap | undefined;
       const v = cm?.data?.[ref.key];
-      if (v === undefined) throw new Error(`kpack-controller env ${e.name}: ConfigMap ${ref.name} key ${ref.key} is not in the manifest.`);
+      if (v === undefined) throw new Error(`${p.deployment} env ${e.name}: ConfigMap ${ref.name} key ${ref.key} is not in the manifest.`);
       env[e.name] = v;
-    } else throw new Error(`kpack-controller env ${e.name}: unsupported valueFrom ${JSON.stringify(e.valueFrom)}.`);
+    } else throw new Error(`${p.deployment} env ${e.name}: unsupported valueFrom ${JSON.stringify(e.valueFrom)}.`);
   }
   return env;
+}
+
+/** True when something completes a TLS handshake on 127.0.0.1:port (the webhook's certificate is not checked here). */
+function webhookAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tls.connect({ host: "127.0.0.1", port, servername: "kpack-webhook.kpack.svc", rejectUnauthorized: false, timeout: 2000 }, () => {
+      s.end();
+      resolve(true);
+    });
+    s.on("error", () => resolve(false));
+    s.on("timeout", () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
 }
 
 export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Promise<KpackEnv> {
@@ -109,6 +149,7 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
 
   try {
     const controllerBin = ensureBinary(binaries.kpackController);
+    const webhookBin = ensureBinary(binaries.kpackWebhook);
     ensureBinary(binaries.registry);
     ensureBinary(binaries.imagetool);
 
@@ -123,7 +164,8 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
     const git = await startGitServer(path.join(workDir, "git"));
     cleanups.push(git.close);
 
-    const manifest = renderKpackManifest({ images: loopbackImages(registry.host, images.lifecycleImage) });
+    const webhookPort = await freePort();
+    const manifest = renderKpackManifest({ images: loopbackImages(registry.host, images.lifecycleImage), webhookPort });
     const manifestFile = path.join(workDir, "release.yaml");
     fs.writeFileSync(manifestFile, toYaml(manifest));
     const admin = kube({ kubeconfig: cluster.kubeconfig, context: cluster.context });
@@ -136,69 +178,104 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       await timed("manifest", () => applyManifest(admin, manifest));
     }
 
-    const kubeconfigPath = path.join(workDir, "controller.kubeconfig");
-    fs.writeFileSync(kubeconfigPath, cluster.userKubeconfig(CONTROLLER_USER, CONTROLLER_GROUPS), { mode: 0o600 });
-    const controllerTmp = path.join(workDir, "controller-tmp");
-    fs.mkdirSync(controllerTmp, { recursive: true });
-    const home = path.join(workDir, "controller-home");
-    fs.mkdirSync(path.join(home, ".docker"), { recursive: true });
-    fs.writeFileSync(path.join(home, ".docker", "config.json"), "{}");
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      // No credentials of the user's own may reach the controller's keychains.
-      HOME: home,
-      // The controller writes builder-image layers as temp files and keeps them: keep them in the env's scratch dir.
-      TMPDIR: controllerTmp,
-      DOCKER_CONFIG: path.join(home, ".docker"),
-      ...controllerEnv(manifest),
-      // knative serves profiling on ":<PROFILING_PORT>" whatever we do; a free
-      // port at least avoids clashes when the sandbox is unavailable.
-      PROFILING_PORT: String(await freePort()),
-      METRICS_PROMETHEUS_HOST: "127.0.0.1",
-      DEFAULT_METRICS_BACKEND: "none",
-    };
-    const args = [`--kubeconfig=${kubeconfigPath}`];
     const apiPort = Number(new URL(cluster.server).port);
     const support = sandboxSupport();
-    let sandbox: Sandbox | undefined;
     const controllerLog = path.join(workDir, "kpack-controller.log");
-    if (support.ok) {
-      const gitPort = Number(new URL(git.url("x")).port);
-      const ports = [apiPort, Number(registry.host.split(":")[1]), Number(authRegistry.host.split(":")[1]), gitPort, ...(opts.extraPorts ?? [])];
-      sandbox = await loopbackSandbox(controllerBin, args, ports);
-      cleanups.push(sandbox.close);
-    } else {
-      fs.appendFileSync(controllerLog, `pulumi-kpack: no network sandbox (${support.reason}); the profiling server listens on all interfaces at :${env.PROFILING_PORT}.\n`);
-      process.stderr.write(`pulumi-kpack test env: kpack controller runs without its loopback sandbox: ${support.reason}\n`);
-    }
-    const startController = (): Managed => {
-      const c = start("kpack-controller", sandbox?.bin ?? controllerBin, sandbox?.args ?? args, { logFile: controllerLog, env });
-      cleanups.push(() => stop(c));
-      return c;
-    };
-    if (opts.deferInstall) {
-      // Stand-in for the kubelet that would run the kpack-controller Deployment:
-      // the process starts once the provider has applied that Deployment.
-      const deployment = { apiVersion: "apps/v1", kind: "Deployment", name: "kpack-controller", namespace: "kpack" };
-      const stopWatching = new AbortController();
-      const watching = waitUntil(admin, deployment, (o) => o !== undefined, 3600_000, "to be installed", stopWatching.signal).then(() => {
-        if (stopWatching.signal.aborted) return;
-        fs.appendFileSync(controllerLog, "pulumi-kpack test env: Deployment kpack-controller appeared; starting the controller as a kubelet would.\n");
-        startController();
-      }, () => undefined);
-      cleanups.push(async () => {
-        stopWatching.abort();
-        await watching;
-      });
-    }
-    let controller: Managed | undefined = opts.deferInstall ? undefined : startController();
+    const webhookLog = path.join(workDir, "kpack-webhook.log");
+    // Inside its sandbox the webhook listens on its containerPort, as in its pod.
+    const innerWebhookPort = containerOf(manifest, WEBHOOK).container.ports?.find((p) => p.name === "https-webhook")?.containerPort ?? 8443;
 
-    // Ready when it has reconciled the manifest's default ClusterLifecycle
-    // against the local registry: proof it runs, is authorized and reaches both.
-    if (controller) await timed("controller", () => waitFor("kpack controller to make ClusterLifecycle default-lifecycle Ready", controller, async () => {
-      const lc = await get(admin, { apiVersion: "kpack.io/v1alpha2", kind: "ClusterLifecycle", name: "default-lifecycle" });
-      return condition(lc, "Ready")?.status === "True";
-    }, 120_000));
+    /** The command line of one of kpack's processes: sandboxed where the machine allows, reaching `ports` on the host. */
+    const prepare = async (p: KpackProcess, bin: string, log: string, ports: number[], exposed: ExposedPort[], extraEnv: Record<string, string>) => {
+      const kubeconfigPath = path.join(workDir, `${p.container}.kubeconfig`);
+      fs.writeFileSync(kubeconfigPath, cluster.userKubeconfig(`system:serviceaccount:kpack:${p.serviceAccount}`, SA_GROUPS), { mode: 0o600 });
+      const tmp = path.join(workDir, `${p.container}-tmp`);
+      const home = path.join(workDir, `${p.container}-home`);
+      fs.mkdirSync(tmp, { recursive: true });
+      fs.mkdirSync(path.join(home, ".docker"), { recursive: true });
+      fs.writeFileSync(path.join(home, ".docker", "config.json"), "{}");
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        // No credentials of the user's own may reach kpack's keychains.
+        HOME: home,
+        // The controller writes builder-image layers as temp files and keeps them: keep them in the env's scratch dir.
+        TMPDIR: tmp,
+        DOCKER_CONFIG: path.join(home, ".docker"),
+        ...controllerEnv(manifest, p),
+        // knative serves profiling on ":<PROFILING_PORT>" whatever we do; a free
+        // port at least avoids clashes when the sandbox is unavailable.
+        PROFILING_PORT: String(await freePort()),
+        METRICS_PROMETHEUS_HOST: "127.0.0.1",
+        DEFAULT_METRICS_BACKEND: "none",
+        ...extraEnv,
+      };
+      const args = [`--kubeconfig=${kubeconfigPath}`];
+      if (!support.ok) {
+        fs.appendFileSync(log, `pulumi-kpack: no network sandbox (${support.reason}); knative's servers listen on all interfaces.\n`);
+        process.stderr.write(`pulumi-kpack test env: ${p.deployment} runs without its loopback sandbox: ${support.reason}\n`);
+        return { bin, args, env };
+      }
+      const sandbox = await loopbackSandbox(bin, args, ports, exposed);
+      cleanups.push(sandbox.close);
+      return { bin: sandbox.bin, args: sandbox.args, env };
+    };
+    const gitPort = Number(new URL(git.url("x")).port);
+    const controllerCmd = await prepare(CONTROLLER, controllerBin, controllerLog,
+      [apiPort, Number(registry.host.split(":")[1]), Number(authRegistry.host.split(":")[1]), gitPort, ...(opts.extraPorts ?? [])], [], {});
+    // Unsandboxed, the webhook must listen on the host port itself (on every interface: knative binds ":<port>").
+    const webhookCmd = await prepare(WEBHOOK, webhookBin, webhookLog, [apiPort], [{ hostPort: webhookPort, innerPort: innerWebhookPort }],
+      { WEBHOOK_PORT: String(support.ok ? innerWebhookPort : webhookPort) });
+
+    const processes = new Map<KpackProcess, Managed>();
+    const run = (p: KpackProcess): Managed => {
+      const cmd = p === CONTROLLER ? controllerCmd : webhookCmd;
+      const m = start(p.deployment, cmd.bin, cmd.args, { logFile: p === CONTROLLER ? controllerLog : webhookLog, env: cmd.env });
+      processes.set(p, m);
+      cleanups.push(() => stop(m));
+      return m;
+    };
+    const halt = async (p: KpackProcess) => {
+      const m = processes.get(p);
+      processes.delete(p);
+      if (m) await stop(m);
+    };
+    /** The webhook serves once it has configured both webhook configurations and the converted CRDs (as the provider's install waits). */
+    const webhookServes = async () => {
+      for (const t of webhookTargets(manifest)) {
+        if (!webhookConfigured(await get(admin, refOf(t)))) return false;
+      }
+      return true;
+    };
+    const awaitWebhookProcess = (m: Managed, what: string) =>
+      timed("webhook", () => waitFor(what, m, webhookServes, 120_000));
+
+    if (opts.deferInstall) {
+      // Stand-in for the kubelet that would run kpack's Deployments: each
+      // process starts once the provider has applied its Deployment.
+      for (const p of [WEBHOOK, CONTROLLER]) {
+        const deployment = { apiVersion: "apps/v1", kind: "Deployment", name: p.deployment, namespace: "kpack" };
+        const stopWatching = new AbortController();
+        const watching = waitUntil(admin, deployment, (o) => o !== undefined, 3600_000, "to be installed", stopWatching.signal).then(() => {
+          if (stopWatching.signal.aborted) return;
+          fs.appendFileSync(p === CONTROLLER ? controllerLog : webhookLog, `pulumi-kpack test env: Deployment ${p.deployment} appeared; starting it as a kubelet would.\n`);
+          run(p);
+        }, () => undefined);
+        cleanups.push(async () => {
+          stopWatching.abort();
+          await watching;
+        });
+      }
+    } else {
+      // Objects are admitted as on any cluster only once the webhook has configured itself.
+      await awaitWebhookProcess(run(WEBHOOK), "kpack's webhook to fill in its webhook configurations and the CRDs' conversion");
+      const controller = run(CONTROLLER);
+      // Ready when it has reconciled the manifest's default ClusterLifecycle
+      // against the local registry: proof it runs, is authorized and reaches both.
+      await timed("controller", () => waitFor("kpack controller to make ClusterLifecycle default-lifecycle Ready", controller, async () => {
+        const lc = await get(admin, { apiVersion: "kpack.io/v1alpha2", kind: "ClusterLifecycle", name: "default-lifecycle" });
+        return condition(lc, "Ready")?.status === "True";
+      }, 120_000));
+    }
 
     const kubeConfig = new k8s.KubeConfig();
     kubeConfig.loadFromString(cluster.kubeconfig);
@@ -214,26 +291,37 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       manifestFile,
       manifestUrl,
       controllerLog,
-      sandboxed: sandbox !== undefined,
+      webhookLog,
+      webhookPort,
+      sandboxed: support.ok,
       runner,
       git,
       timings,
       async stopController() {
-        if (controller) await stop(controller);
-        controller = undefined;
+        await halt(CONTROLLER);
       },
       async startController() {
-        if (controller) return;
-        const c = startController();
-        controller = c;
+        if (processes.has(CONTROLLER)) return;
+        const c = run(CONTROLLER);
         await waitFor("the restarted kpack controller to serve", c, async () => fs.readFileSync(controllerLog, "utf8").split("\n").length > 0, 30_000);
+      },
+      async stopWebhook() {
+        await halt(WEBHOOK);
+      },
+      async startWebhook() {
+        if (processes.has(WEBHOOK)) return;
+        const w = run(WEBHOOK);
+        // Its configurations stay filled while it is down: ready is when it answers again.
+        await waitFor("the restarted kpack webhook to answer", w, () => webhookAnswers(webhookPort), 60_000);
       },
       stop: stopAllHere,
     };
   } catch (e) {
     await stopAllHere();
-    const log = path.join(workDir, "kpack-controller.log");
-    if (fs.existsSync(log) && e instanceof Error && !e.message.includes(log)) e.message += `\nkpack controller log (${log}):\n${tail(log)}`;
+    for (const [what, log] of [["controller", "kpack-controller.log"], ["webhook", "kpack-webhook.log"]]) {
+      const file = path.join(workDir, log);
+      if (fs.existsSync(file) && e instanceof Error && !e.message.includes(file)) e.message += `\nkpack ${what} log (${file}):\n${tail(file)}`;
+    }
     throw e;
   }
 }

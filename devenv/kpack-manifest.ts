@@ -14,9 +14,8 @@ import { versions } from "./versions";
  * defaults) and `key: #@ data.values.a.b` substitutions. Anything else fails,
  * so a future kpack that needs real ytt is noticed rather than mis-rendered.
  *
- * For the local environment every image points at the local registry and the
- * webhook is left out: it needs in-cluster networking, and its webhook
- * configurations (failurePolicy Fail) would block every write to kpack kinds.
+ * For the local environment every image points at the local registry, and the
+ * webhook, kept whole, is reached on loopback (see forLoopbackWebhook).
  */
 export interface KpackImageValues {
   controller: string;
@@ -35,15 +34,13 @@ export interface RenderOptions {
   version?: string;
   /** Image references; see loopbackImages(). */
   images: KpackImageValues;
+  /**
+   * Host port on 127.0.0.1 where the webhook process is reached. Given: the
+   * webhook's Service and every clientConfig that names it are rewritten for
+   * loopback (forLoopbackWebhook). Omitted: the release's objects as they are.
+   */
+  webhookPort?: number;
 }
-
-/** Kinds and names of the webhook that cannot run here. */
-const WEBHOOK_OBJECTS: Array<{ kind: string; name?: string }> = [
-  { kind: "MutatingWebhookConfiguration" },
-  { kind: "ValidatingWebhookConfiguration" },
-  { kind: "Deployment", name: "kpack-webhook" },
-  { kind: "Service", name: "kpack-webhook" },
-];
 
 /** Where kpack's own image `name` (build-init, completion, …) lives on a local registry. */
 export function kpackImageTag(registryHost: string, name: string, version: string = versions.kpack): string {
@@ -54,7 +51,8 @@ export function kpackImageTag(registryHost: string, name: string, version: strin
  * Images for a local registry at `registryHost` (127.0.0.1:P). The build-pod
  * images (build-init, completion, rebase, build-waiter) and the lifecycle are
  * real images pushCnbImages() pushes there; the controller and webhook are
- * inert names (the controller runs as a local process, the webhook not at all).
+ * inert names (both run as local processes, from the binaries built from the
+ * same kpack version).
  */
 export function loopbackImages(registryHost: string, lifecycleImage: string, version: string = versions.kpack): KpackImageValues {
   const img = (n: string) => kpackImageTag(registryHost, n, version);
@@ -106,17 +104,44 @@ function isSchema(text: string): boolean {
   return text.split("\n").some((l) => /^\s*#@data\/values-schema/.test(l));
 }
 
-function dropWebhook(o: KubeObject): boolean {
-  return !WEBHOOK_OBJECTS.some((w) => w.kind === o.kind && (w.name === undefined || w.name === o.metadata?.name));
+/** The webhook's Service, as the release names it in every clientConfig. */
+export const WEBHOOK_SERVICE = { namespace: "kpack", name: "kpack-webhook" } as const;
+
+interface ServiceRef { namespace?: string; name?: string; port?: number; path?: string }
+
+function namesWebhook(ref: ServiceRef | undefined): ref is ServiceRef {
+  return ref?.namespace === WEBHOOK_SERVICE.namespace && ref?.name === WEBHOOK_SERVICE.name;
 }
 
-/** A CRD with its conversion webhook removed (strategy None: v1alpha1 and v1alpha2 share a schema here). */
-function withoutConversionWebhook(o: KubeObject): KubeObject {
-  if (o.kind !== "CustomResourceDefinition") return o;
-  const spec = o.spec as { conversion?: { strategy?: string } } | undefined;
-  if (spec?.conversion?.strategy !== "Webhook") return o;
-  const { conversion: _dropped, ...rest } = spec;
-  return { ...o, spec: rest };
+/**
+ * The webhook reached on loopback, with everything else as released. The
+ * apiserver resolves a Service of type ExternalName to
+ * `<externalName>:<clientConfig port>` and checks TLS against
+ * `kpack-webhook.kpack.svc`, which knative's self-made certificate names; a
+ * ClusterIP would be an address off loopback, and Endpoints refuse 127.0.0.0/8.
+ * So the Service becomes ExternalName 127.0.0.1, and the two webhook
+ * configurations and the converted CRDs keep their Service reference (knative's
+ * reconcilers insist on one) with `port` set to the host port.
+ */
+export function forLoopbackWebhook(o: KubeObject, port: number): KubeObject {
+  if (o.kind === "Service" && o.metadata?.namespace === WEBHOOK_SERVICE.namespace && o.metadata?.name === WEBHOOK_SERVICE.name) {
+    return { ...o, spec: { type: "ExternalName", externalName: "127.0.0.1", ports: [{ name: "https-webhook", port, protocol: "TCP" }] } };
+  }
+  if (o.kind === "MutatingWebhookConfiguration" || o.kind === "ValidatingWebhookConfiguration") {
+    const webhooks = (o as { webhooks?: Array<{ clientConfig?: { service?: ServiceRef } }> }).webhooks ?? [];
+    return {
+      ...o,
+      webhooks: webhooks.map((w) => (namesWebhook(w.clientConfig?.service) ? { ...w, clientConfig: { ...w.clientConfig, service: { ...w.clientConfig?.service, port } } } : w)),
+    } as KubeObject;
+  }
+  if (o.kind === "CustomResourceDefinition") {
+    const spec = o.spec as { conversion?: { strategy?: string; webhook?: { clientConfig?: { service?: ServiceRef } } } } | undefined;
+    const svc = spec?.conversion?.webhook?.clientConfig?.service;
+    if (spec?.conversion?.strategy !== "Webhook" || !namesWebhook(svc)) return o;
+    const webhook = spec.conversion.webhook!;
+    return { ...o, spec: { ...spec, conversion: { ...spec.conversion, webhook: { ...webhook, clientConfig: { ...webhook.clientConfig, service: { ...svc, port } } } } } };
+  }
+  return o;
 }
 
 export function renderKpackManifest(opts: RenderOptions): KubeObject[] {
@@ -142,7 +167,8 @@ export function renderKpackManifest(opts: RenderOptions): KubeObject[] {
     if (isSchema(text)) continue;
     objects.push(...parseManifest(expandTemplate(text, values, file), file));
   }
-  return objects.filter(dropWebhook).map(withoutConversionWebhook);
+  const port = opts.webhookPort;
+  return port === undefined ? objects : objects.map((o) => forLoopbackWebhook(o, port));
 }
 
 /** The objects as one multi-document YAML file, like a release asset. */

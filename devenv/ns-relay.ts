@@ -1,9 +1,13 @@
 /**
  * Runs inside a fresh network namespace (see sandbox.ts), as
- *   node nsrelay.js <ip binary> <socket dir> <port,port,...> -- <command> [args...]
+ *   node nsrelay.js <ip binary> <socket dir> <port,port,...> <exposed,...|-> -- <command> [args...]
  * It brings up the namespace's loopback, listens on 127.0.0.1:<port> for each
  * port and relays each connection to the Unix socket <socket dir>/<port>.sock,
  * which the test process relays on to 127.0.0.1:<port> in the host namespace.
+ * The other way, for each exposed port it listens on the Unix socket
+ * <socket dir>/exposed-<port>.sock and relays to 127.0.0.1:<port> inside the
+ * namespace: the host side offers that on a host loopback port (a webhook the
+ * apiserver calls).
  * Then it runs the command and exits with it. The command thus reaches the
  * host's loopback services on their usual addresses and nothing else, and
  * whatever it listens on is visible only inside the namespace.
@@ -27,9 +31,9 @@ function relay(a: net.Socket, b: net.Socket): void {
 
 async function main(): Promise<void> {
   const sep = process.argv.indexOf("--");
-  const [ipBin, sockDir, portList] = process.argv.slice(2, sep);
+  const [ipBin, sockDir, portList, exposedList] = process.argv.slice(2, sep);
   const [cmd, ...args] = process.argv.slice(sep + 1);
-  if (sep < 0 || !ipBin || !sockDir || !cmd) throw new Error("usage: nsrelay <ip binary> <socket dir> <ports> -- <command> [args...]");
+  if (sep < 0 || !ipBin || !sockDir || !exposedList || !cmd) throw new Error("usage: nsrelay <ip binary> <socket dir> <ports> <exposed ports|-> -- <command> [args...]");
   // A new network namespace starts with its loopback down.
   execFileSync(ipBin, ["link", "set", "lo", "up"], { stdio: "inherit" });
   const ports = (portList ?? "").split(",").filter(Boolean).map(Number);
@@ -37,6 +41,12 @@ async function main(): Promise<void> {
     const srv = net.createServer((c) => relay(c, net.connect(path.join(sockDir, `${port}.sock`))));
     srv.once("error", reject);
     srv.listen(port, "127.0.0.1", () => resolve());
+  })));
+  const exposed = exposedList === "-" ? [] : exposedList.split(",").filter(Boolean).map(Number);
+  await Promise.all(exposed.map((port) => new Promise<void>((resolve, reject) => {
+    const srv = net.createServer((c) => relay(c, net.connect(port, "127.0.0.1")));
+    srv.once("error", reject);
+    srv.listen(path.join(sockDir, `exposed-${port}.sock`), () => resolve());
   })));
   // pdeathsig: if this relay dies, the command dies with it.
   const child = spawn("setpriv", ["--pdeathsig", "SIGKILL", "--", cmd, ...args], { stdio: "inherit" });

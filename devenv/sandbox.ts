@@ -57,12 +57,41 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
+/** A port the sandboxed process listens on inside, offered on the host's 127.0.0.1:hostPort. */
+export interface ExposedPort {
+  hostPort: number;
+  innerPort: number;
+}
+
+function pipeBoth(a: net.Socket, b: net.Socket, sockets: Set<net.Socket>): void {
+  for (const s of [a, b]) {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => {
+      a.destroy();
+      b.destroy();
+    });
+  }
+  a.pipe(b);
+  b.pipe(a);
+}
+
+function listen(srv: net.Server, where: string | { port: number; host: string }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    srv.once("error", reject);
+    if (typeof where === "string") srv.listen(where, () => resolve());
+    else srv.listen(where.port, where.host, () => resolve());
+  });
+}
+
 /**
  * Prepares a sandboxed command: host-side relays from Unix sockets to
- * 127.0.0.1:<port> for each port, and the command line that starts `bin`
- * inside a new network namespace behind devenv/nsrelay.
+ * 127.0.0.1:<port> for each port, host listeners on 127.0.0.1:<hostPort> for
+ * each exposed port (relayed to the process's own port inside), and the
+ * command line that starts `bin` inside a new network namespace behind
+ * devenv/nsrelay.
  */
-export async function loopbackSandbox(bin: string, args: string[], ports: number[]): Promise<Sandbox> {
+export async function loopbackSandbox(bin: string, args: string[], ports: number[], exposed: ExposedPort[] = []): Promise<Sandbox> {
   // Short path: Unix socket paths are limited to 107 bytes.
   const sockDir = fs.mkdtempSync(path.join(os.tmpdir(), "pk-ns-"));
   const forgetSockDir = scratchDir(sockDir, { always: true });
@@ -70,23 +99,14 @@ export async function loopbackSandbox(bin: string, args: string[], ports: number
   const sockets = new Set<net.Socket>();
   try {
     for (const port of ports) {
-      const srv = net.createServer((inner) => {
-        const outer = net.connect(port, "127.0.0.1");
-        for (const s of [inner, outer]) {
-          sockets.add(s);
-          s.on("close", () => sockets.delete(s));
-          s.on("error", () => {
-            inner.destroy();
-            outer.destroy();
-          });
-        }
-        inner.pipe(outer);
-        outer.pipe(inner);
-      });
-      await new Promise<void>((resolve, reject) => {
-        srv.once("error", reject);
-        srv.listen(path.join(sockDir, `${port}.sock`), () => resolve());
-      });
+      const srv = net.createServer((inner) => pipeBoth(inner, net.connect(port, "127.0.0.1"), sockets));
+      await listen(srv, path.join(sockDir, `${port}.sock`));
+      servers.push(srv);
+    }
+    for (const e of exposed) {
+      // Until the process listens inside, the socket is missing and the connection is refused, as a closed port would be.
+      const srv = net.createServer((outer) => pipeBoth(outer, net.connect(path.join(sockDir, `exposed-${e.innerPort}.sock`)), sockets));
+      await listen(srv, { port: e.hostPort, host: "127.0.0.1" });
       servers.push(srv);
     }
   } catch (e) {
@@ -97,7 +117,8 @@ export async function loopbackSandbox(bin: string, args: string[], ports: number
   }
   return {
     bin: "unshare",
-    args: ["--user", "--map-root-user", "--net", "--", process.execPath, path.join(__dirname, "ns-relay.js"), ipBin, sockDir, ports.join(","), "--", bin, ...args],
+    args: ["--user", "--map-root-user", "--net", "--", process.execPath, path.join(__dirname, "ns-relay.js"), ipBin, sockDir, ports.join(","),
+      exposed.length ? exposed.map((e) => e.innerPort).join(",") : "-", "--", bin, ...args],
     async close() {
       for (const s of sockets) s.destroy();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));

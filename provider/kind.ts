@@ -44,6 +44,14 @@ export interface KindDefinition<A extends CommonInputs> {
   beforeCreate?(ctx: Omit<AwaitContext<A>, "generation" | "previous">): Promise<void>;
   /** What a change will do beyond the diff, for preview: see ResourceDefinition.describeChange. Pure. */
   describeChange?(olds: Props | undefined, news: Props): string | undefined;
+  /** Changes kpack refuses, said at preview: see ResourceDefinition.transitionProblems. Pure. */
+  transitionProblems?(olds: Props, news: A): Array<{ path: string; message: string }>;
+  /**
+   * Just before the object is applied: a write server-side apply cannot make
+   * (fields a mutating webhook added belong to no manager), or a refusal
+   * that writes nothing. Runs on create and update.
+   */
+  beforeApply?(ctx: { k: Kube; obj: KubeObject; args: A; previous?: A; label: string }): Promise<void>;
 }
 
 /** What a kind's wait gets: the object written, where to reach it, the deadline and where to report. */
@@ -177,6 +185,7 @@ export function defineKind<A extends CommonInputs>(def: KindDefinition<A>): Reso
     naming: { namespaced: def.namespaced, maxNameLength: def.maxNameLength },
     object: def,
     describeChange: def.describeChange,
+    transitionProblems: def.transitionProblems,
 
     async apply(args: A, op: Operation<A>) {
       const k = op.kube;
@@ -191,6 +200,7 @@ export function defineKind<A extends CommonInputs>(def: KindDefinition<A>): Reso
       await applyCompanions(k, companions, owner, op.label);
       const io = clusterIO(k);
       if (!op.previous && def.beforeCreate) await def.beforeCreate({ io, ref, args, deadline: op.deadline, label: op.label, progress: op.progress });
+      if (def.beforeApply) await def.beforeApply({ k, obj, args, previous: op.previous, label: op.label });
       const applied = await apply(k, obj, { force: args.forceConflicts === true });
       const written = { namespace: ref.namespace, ...def.outputs(applied) };
       try {

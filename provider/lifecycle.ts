@@ -60,6 +60,12 @@ export interface ResourceDefinition<A extends CommonInputs> {
    * it runs at preview, where nothing may reach the cluster.
    */
   describeChange?(olds: Props | undefined, news: Props): string | undefined;
+  /**
+   * Changes from the previous inputs that kpack would refuse at `up` (a volume
+   * cache that shrinks, say), each with the path under the inputs and what to
+   * do instead: check reports them, so preview fails and nothing is written.
+   */
+  transitionProblems?(olds: Props, news: A): Array<{ path: string; message: string }>;
 }
 
 /** The dynamic-provider methods of one kind, over the engine's property bags. */
@@ -173,6 +179,11 @@ export function check<A extends CommonInputs>(def: ResourceDefinition<A>, olds: 
       // A value unknown at preview is checked again at apply, when it is known.
       if (unknownAlong(inputs, issue.path)) continue;
       failures.push({ property: String(issue.path[0] ?? ""), reason: `${lbl}: ${formatPath(issue.path)}: ${issue.message}.` });
+    }
+  }
+  if (parsed.success && def.transitionProblems && Object.keys(prev).length) {
+    for (const p of def.transitionProblems(prev, parsed.data)) {
+      failures.push({ property: p.path.split(".")[0], reason: `${lbl}: ${p.path}: ${p.message}.` });
     }
   }
   // Cluster access that cannot work, found offline; input types are the schema's to report.

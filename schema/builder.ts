@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { commonInputs, kindSchemas, labels, namespaceInput, objectName, objectNameOf, referenceName, required, tagReference } from "./common";
+import { commonInputs, kindSchemas, namespaceInput, objectName, objectNameOf, referenceName, required, tagReference } from "./common";
 import { describeValue } from "./messages";
 import { oneServiceAccount, registryServiceAccountSchema } from "./service-account";
 
@@ -90,8 +90,12 @@ export const builderSpecShape = {
   store: referenceName("ClusterStore", "default").optional(),
   /** Name of the ClusterLifecycle (spec.lifecycle). Default: `default-lifecycle`, which kpack ships. */
   lifecycle: referenceName("ClusterLifecycle", DEFAULT_LIFECYCLE).optional(),
-  /** Labels kpack adds to the builder image (spec.additionalLabels). */
-  additionalLabels: labels.optional(),
+  /**
+   * Labels kpack writes into the builder image's OCI config
+   * (spec.additionalLabels): any keys and values, as OCI image labels allow;
+   * kpack's webhook checks none of them.
+   */
+  additionalLabels: z.record(z.string().min(1, "an image label key must not be empty"), z.string()).optional(),
 };
 
 export const builder = kindSchemas(

@@ -264,7 +264,14 @@ const imageShape = {
   managedServiceAccount: imageServiceAccountSchema.optional(),
   /** Source code: exactly one of git, blob or registry, plus an optional subPath. */
   source: sourceSchema,
-  /** Build cache: `{volume: {size, storageClassName?}}` or `{registry: {tag}}`. Default: none (pulumi-kpack writes no cache; kpack's webhook would add a 2G volume when a default StorageClass exists). */
+  /**
+   * Build cache: `{volume: {size, storageClassName?}}` or `{registry: {tag}}`.
+   * Default: kpack's, which pulumi-kpack does not override: on a cluster with a
+   * default StorageClass kpack's webhook gives the Image a 2G volume cache, else
+   * it has none. Any change works in `up` except what kpack refuses, which
+   * preview reports: a volume cache cannot shrink or change StorageClass, so
+   * removing a volume larger than 2G or on a named class fails too.
+   */
   cache: cacheSchema.optional(),
   /** Failed builds to keep. Default: 10. */
   failedBuildHistoryLimit: historyLimit.optional(),

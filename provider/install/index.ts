@@ -135,6 +135,45 @@ export async function awaitController(k: Kube, objects: readonly KubeObject[], d
     deadline.remainingMs(), "for the kpack controller to become available");
 }
 
+interface WebhookEntry { rules?: unknown[]; clientConfig?: { caBundle?: string } }
+
+/**
+ * True once kpack's webhook has configured itself into `o`: every webhook of a
+ * Mutating/ValidatingWebhookConfiguration has rules and a caBundle, or a CRD's
+ * conversion webhook has its caBundle. The release ships them without either
+ * (the webhook fills them in); until then the apiserver neither defaults nor
+ * validates kpack objects, and cannot convert them between versions.
+ */
+export function webhookConfigured(o: KubeObject | undefined): boolean {
+  if (!o) return false;
+  if (o.kind === "CustomResourceDefinition") {
+    const conv = (o.spec as { conversion?: { strategy?: string; webhook?: { clientConfig?: { caBundle?: string } } } } | undefined)?.conversion;
+    return conv?.strategy !== "Webhook" || !!conv.webhook?.clientConfig?.caBundle;
+  }
+  const hooks = (o as { webhooks?: WebhookEntry[] }).webhooks ?? [];
+  return hooks.length > 0 && hooks.every((w) => (w.rules?.length ?? 0) > 0 && !!w.clientConfig?.caBundle);
+}
+
+/** The manifest's objects that kpack's webhook must configure before kpack objects are admitted as on any cluster. */
+export function webhookTargets(objects: readonly KubeObject[]): KubeObject[] {
+  return objects.filter((o) => o.kind === "MutatingWebhookConfiguration" || o.kind === "ValidatingWebhookConfiguration"
+    || (o.kind === "CustomResourceDefinition" && (o.spec as { conversion?: { strategy?: string } } | undefined)?.conversion?.strategy === "Webhook"));
+}
+
+/**
+ * Ready when kpack's webhook serves: both webhook configurations and every
+ * converted CRD carry its rules and certificate. A release without a webhook
+ * (none of these objects) has nothing to wait for.
+ */
+export async function awaitWebhook(k: Kube, objects: readonly KubeObject[], deadline: Deadline, progress: Progress): Promise<void> {
+  const targets = webhookTargets(objects);
+  if (!targets.length) return;
+  progress.status("waiting for kpack's webhook to configure its admission and conversion webhooks");
+  const ns = objects.find((o) => o.kind === "Deployment" && o.metadata?.name === "kpack-webhook")?.metadata?.namespace ?? KPACK_NAMESPACE;
+  await Promise.all(targets.map((t) => waitUntil(k, refOf(t), webhookConfigured, deadline.remainingMs(),
+    `for kpack's webhook to fill in its rules and certificate (is the kpack-webhook Deployment in namespace ${ns} running?)`)));
+}
+
 /**
  * Applies a kpack release and records who installed which version on its
  * namespace, within the deadline (installKpack.timeoutSeconds, when given, bounds it further).
@@ -155,7 +194,11 @@ export async function install(k: Kube, objects: KubeObject[], installer: Install
   ).catch((e: unknown) => {
     throw new Error(`Recording the installation on Namespace ${namespace} failed: ${apiMessage(e)}.`);
   });
-  if (!opts.skipAwait) await awaitController(k, objects, deadline, progress);
+  if (!opts.skipAwait) {
+    // The webhook first: until it serves, the controller's own status writes are neither validated nor converted.
+    await awaitWebhook(k, objects, deadline, progress);
+    await awaitController(k, objects, deadline, progress);
+  }
   return { version, namespace };
 }
 

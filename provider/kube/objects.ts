@@ -119,6 +119,15 @@ export function applyConflicts(e: unknown): Array<{ manager: string; field: stri
   return out.length ? out : undefined;
 }
 
+/**
+ * True for the apiserver's answer when an admission or conversion webhook
+ * could not be called (down, unreachable, TLS), as opposed to one that answered
+ * with a refusal.
+ */
+export function webhookUnreachable(message: string): boolean {
+  return /failed calling webhook|conversion webhook for .* failed/i.test(message) && !/denied the request/i.test(message);
+}
+
 /** Server-side apply with the provider's field manager. */
 export async function apply(k: Kube, obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
   const ref = refOf(obj);
@@ -136,10 +145,12 @@ export async function apply(k: Kube, obj: KubeObject, opts: ApplyOptions): Promi
       );
     }
     const status = httpStatus(e);
+    const message = apiMessage(e);
     const hint =
       status === 403 ? " The kubeconfig's user lacks permission: grant it create/patch on this kind." :
-      status === 404 ? ` The API ${ref.apiVersion} is not served: is kpack installed in this cluster?` : "";
-    throw new Error(`${describe(ref)}: applying it failed: ${apiMessage(e)}.${hint}`);
+      status === 404 ? ` The API ${ref.apiVersion} is not served: is kpack installed in this cluster?` :
+      webhookUnreachable(message) ? ` kpack's webhook does not answer, and the apiserver admits no kpack object without it: check the kpack-webhook Deployment in namespace kpack (kubectl -n kpack get deployment kpack-webhook; its pod's log).` : "";
+    throw new Error(`${describe(ref)}: applying it failed: ${message}.${hint}`);
   }
 }
 

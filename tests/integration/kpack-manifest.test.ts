@@ -37,12 +37,25 @@ describe("kpack manifest for the local environment", function () {
     assert.deepEqual((lc?.spec as { image?: string })?.image, `${registry}/pulumi-kpack/lifecycle:0.20.0`);
   });
 
-  it("has no conversion webhook on any CRD and no webhook objects", () => {
-    const crds = objects.filter((o) => o.kind === "CustomResourceDefinition");
-    assert.ok(crds.length >= 10, `expected kpack's CRDs, found ${crds.length}`);
-    for (const crd of crds) assert.equal((crd.spec as { conversion?: unknown }).conversion, undefined, crd.metadata?.name);
-    const webhooks = objects.filter((o) => /WebhookConfiguration$/.test(o.kind ?? "") || o.metadata?.name === "kpack-webhook");
-    assert.deepEqual(webhooks.map((o) => `${o.kind}/${o.metadata?.name}`), []);
+  it("keeps the webhook as released, reached on loopback: an ExternalName Service and the host port in every clientConfig", () => {
+    const port = 5998;
+    const local = renderKpackManifest({ images: loopbackImages(registry, `${registry}/pulumi-kpack/lifecycle:0.20.0`), webhookPort: port });
+    const svc = local.find((o) => o.kind === "Service" && o.metadata?.name === "kpack-webhook");
+    assert.deepEqual(svc?.spec, { type: "ExternalName", externalName: "127.0.0.1", ports: [{ name: "https-webhook", port, protocol: "TCP" }] });
+    for (const kind of ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]) {
+      const c = local.find((o) => o.kind === kind) as { webhooks?: Array<{ clientConfig?: { service?: unknown }; failurePolicy?: string }> } | undefined;
+      assert.deepEqual(c?.webhooks?.map((w) => [w.clientConfig?.service, w.failurePolicy]), [[{ name: "kpack-webhook", namespace: "kpack", port }, "Fail"]], kind);
+    }
+    const converted = local.filter((o) => o.kind === "CustomResourceDefinition" && (o.spec as { conversion?: { strategy?: string } }).conversion?.strategy === "Webhook");
+    assert.deepEqual(converted.map((o) => o.metadata?.name).sort(), ["builders.kpack.io", "builds.kpack.io", "images.kpack.io", "sourceresolvers.kpack.io"]);
+    for (const crd of converted) {
+      assert.deepEqual((crd.spec as { conversion: { webhook: { clientConfig: { service: unknown } } } }).conversion.webhook.clientConfig.service,
+        { name: "kpack-webhook", namespace: "kpack", path: "/convert", port }, crd.metadata?.name);
+    }
+    // Everything else is the release's own.
+    const has = (kind: string, name: string) => local.some((o) => o.kind === kind && o.metadata?.name === name);
+    for (const [kind, name] of [["Deployment", "kpack-webhook"], ["ServiceAccount", "webhook"], ["Secret", "webhook-certs"]]) assert.ok(has(kind, name), `${kind}/${name} missing`);
+    assert.equal(local.length, objects.length);
   });
 
   it("keeps the controller with its RBAC and configuration", () => {

@@ -5,6 +5,12 @@ import { compact } from "../../values";
 import { awaitImage, awaitPredecessorBuilds } from "./await";
 import { describeImageChange } from "./build-plan";
 import { imageOutputs } from "./status";
+import { apiMessage, get, FIELD_MANAGER } from "../../kube/objects";
+import * as k8s from "@kubernetes/client-node";
+import { Cache, cacheReplacementPatch, cacheTransitionProblems, liveVolumeConflict } from "./cache";
+
+/** Which cache the inputs ask for, by kind: none, volume or registry. */
+const cacheKind = (c: Cache | undefined) => (c?.volume ? "volume" : c?.registry ? "registry" : "none");
 
 /**
  * Image: the kind's definition. Its home holds the rest of the Image:
@@ -50,4 +56,19 @@ export const image = defineKind<ImageInputs>({
   beforeCreate: awaitPredecessorBuilds,
   // `pulumi preview` tells whether a change builds, and why.
   describeChange: describeImageChange,
+  // kpack never shrinks a volume cache nor moves it to another StorageClass (cache.ts).
+  transitionProblems: (olds, news) => cacheTransitionProblems((olds as Partial<ImageInputs>).cache, news.cache),
+  // A cache the program now sets may meet one kpack's webhook defaulted, which no field manager owns.
+  async beforeApply({ k, obj, args, previous, label }) {
+    if (!args.cache || (previous && cacheKind(previous.cache) === cacheKind(args.cache))) return;
+    const live = await get(k, { apiVersion: obj.apiVersion!, kind: obj.kind!, name: obj.metadata!.name!, namespace: obj.metadata!.namespace });
+    const conflict = liveVolumeConflict(live, args.cache);
+    if (conflict) throw new Error(`${label}: ${conflict}. Nothing was changed.`);
+    const patch = cacheReplacementPatch(live, args.cache);
+    if (!patch) return;
+    await k.objects.patch({ ...obj, ...patch, spec: patch.spec } as typeof obj, undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch)
+      .catch((e: unknown) => {
+        throw new Error(`${label}: replacing its cache failed: ${apiMessage(e)}.`);
+      });
+  },
 });
