@@ -37,6 +37,11 @@ function ownModuleCacheDir(module: string): string {
   }
   return `${module}-${h.digest("hex").slice(0, 12)}`;
 }
+/** kpack's controller or webhook of one version (scripts/build/kpack.sh builds both into one cache entry). */
+export function kpackBinary(name: "controller" | "webhook", version: string): BinarySpec {
+  return { name, script: "kpack.sh", args: [version], cacheDir: `kpack-v${version}`, envtest: false };
+}
+
 const imagetoolDir = ownModuleCacheDir("imagetool");
 const buildpacksDir = ownModuleCacheDir("buildpacks");
 
@@ -72,13 +77,10 @@ export const binaries = {
     envtest: false,
   },
   /** kpack's admission and conversion webhook: the same script and cache entry as the controller. */
-  kpackWebhook: {
-    name: "webhook",
-    script: "kpack.sh",
-    args: [versions.kpack],
-    cacheDir: `kpack-v${versions.kpack}`,
-    envtest: false,
-  },
+  kpackWebhook: kpackBinary("webhook", versions.kpack),
+  /** The older release's controller and webhook, for the upgrade test. */
+  kpackPreviousController: kpackBinary("controller", versions.kpackPrevious),
+  kpackPreviousWebhook: kpackBinary("webhook", versions.kpackPrevious),
   registry: {
     name: "registry",
     script: "registry.sh",

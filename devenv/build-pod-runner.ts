@@ -506,13 +506,15 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
       const begun = new Date();
       await updateStatus(ns, name, (s) => put(list(s), { ...waiting(c, ""), started: true, state: { running: { startedAt: begun } } }));
       for (let attempt = 0; ; attempt++) {
+        if (deadlineExceeded) return false;
         try {
           const { imageID, ...terminated } = await runContainer(pod, c, volumes, credentials, dir);
           await updateStatus(ns, name, (s) => put(list(s), { ...waiting(c, ""), imageID, started: false, state: { terminated } }));
           log(`pod ${ns}/${name}: ${c.name} exited ${terminated.exitCode}${terminated.exitCode ? ` (log: ${path.join(dir, `${c.name}.log`)})` : ""}`);
           return terminated.exitCode === 0;
         } catch (e) {
-          if (!(e instanceof ContainerError) || deleted.has(uid) || stopped || deadlineExceeded) throw e;
+          if (e instanceof ContainerError && deadlineExceeded) return false;
+          if (!(e instanceof ContainerError) || deleted.has(uid) || stopped) throw e;
           // As a kubelet does: the container stays waiting with the reason, and the kubelet retries.
           log(`pod ${ns}/${name}: ${c.name}: ${e.reason}: ${e.message}`);
           await updateStatus(ns, name, (s) => put(list(s), waiting(c, attempt > 0 && e.reason === "ErrImagePull" ? "ImagePullBackOff" : e.reason, e.message)));

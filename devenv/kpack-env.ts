@@ -7,7 +7,7 @@ import { get, KubeObject, refOf, waitUntil } from "../provider/kube/objects";
 import { applyManifest } from "../provider/install/apply";
 import { webhookConfigured, webhookTargets } from "../provider/install";
 import { condition } from "../provider/conditions";
-import { binaries, ensureBinary } from "./binaries";
+import { binaries, ensureBinary, kpackBinary } from "./binaries";
 import { CnbImages, pushCnbImages } from "./cnb-images";
 import type { Cluster } from "./control-plane";
 import { loopbackImages, renderKpackManifest, toYaml } from "./kpack-manifest";
@@ -50,6 +50,8 @@ export interface KpackEnv {
   git: GitServer;
   /** The kubelet of build pods: their container logs are under podDir(ns, name). */
   runner: BuildPodRunner;
+  /** The process running kpack's Deployment now: the image it runs (deferInstall), the binary and the pid. */
+  running(deployment: "kpack-controller" | "kpack-webhook"): { image: string; binary: string; pid: number } | undefined;
   /** Stop the kpack controller process alone (as a Deployment scaled to 0 would), and start it again. */
   stopController(): Promise<void>;
   startController(): Promise<void>;
@@ -110,6 +112,24 @@ export function controllerEnv(manifest: KubeObject[], p: KpackProcess = CONTROLL
     } else throw new Error(`${p.deployment} env ${e.name}: unsupported valueFrom ${JSON.stringify(e.valueFrom)}.`);
   }
   return env;
+}
+
+/** The image of a kpack Deployment's container. */
+function imageOf(d: KubeObject, p: KpackProcess): string {
+  return (d as k8s.V1Deployment).spec?.template.spec?.containers.find((c) => c.name === p.container)?.image ?? "";
+}
+
+/**
+ * The binary a kpack image names: `<registry>/kpack/<name>:<version>` (see
+ * loopbackImages) runs that version's build, for the versions the test
+ * environment builds (the pinned one and the previous one).
+ */
+export function kpackBinaryFor(p: { container: string }, image: string): string {
+  const version = /:(\d+\.\d+\.\d+)$/.exec(image)?.[1] ?? versions.kpack;
+  if (version !== versions.kpack && version !== versions.kpackPrevious) {
+    throw new Error(`The test environment runs kpack ${versions.kpack} and ${versions.kpackPrevious} only; the manifest asks for ${image}.`);
+  }
+  return ensureBinary(kpackBinary(p.container === "controller" ? "controller" : "webhook", version));
 }
 
 /** True when something completes a TLS handshake on 127.0.0.1:port (the webhook's certificate is not checked here). */
@@ -186,7 +206,7 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
     const innerWebhookPort = containerOf(manifest, WEBHOOK).container.ports?.find((p) => p.name === "https-webhook")?.containerPort ?? 8443;
 
     /** The command line of one of kpack's processes: sandboxed where the machine allows, reaching `ports` on the host. */
-    const prepare = async (p: KpackProcess, bin: string, log: string, ports: number[], exposed: ExposedPort[], extraEnv: Record<string, string>) => {
+    const prepare = async (p: KpackProcess, log: string, ports: number[], exposed: ExposedPort[], extraEnv: Record<string, string>) => {
       const kubeconfigPath = path.join(workDir, `${p.container}.kubeconfig`);
       fs.writeFileSync(kubeconfigPath, cluster.userKubeconfig(`system:serviceaccount:kpack:${p.serviceAccount}`, SA_GROUPS), { mode: 0o600 });
       const tmp = path.join(workDir, `${p.container}-tmp`);
@@ -213,24 +233,28 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       if (!support.ok) {
         fs.appendFileSync(log, `pulumi-kpack: no network sandbox (${support.reason}); knative's servers listen on all interfaces.\n`);
         process.stderr.write(`pulumi-kpack test env: ${p.deployment} runs without its loopback sandbox: ${support.reason}\n`);
-        return { bin, args, env };
+        return { command: (bin: string) => ({ bin, args }), env, exposedSocket: undefined };
       }
-      const sandbox = await loopbackSandbox(bin, args, ports, exposed);
+      const sandbox = await loopbackSandbox(p.container, args, ports, exposed);
       cleanups.push(sandbox.close);
-      return { bin: sandbox.bin, args: sandbox.args, env };
+      return { command: (bin: string) => sandbox.command(bin, args), env, exposedSocket: sandbox.exposedSocket(innerWebhookPort) };
     };
     const gitPort = Number(new URL(git.url("x")).port);
-    const controllerCmd = await prepare(CONTROLLER, controllerBin, controllerLog,
+    const controllerCmd = await prepare(CONTROLLER, controllerLog,
       [apiPort, Number(registry.host.split(":")[1]), Number(authRegistry.host.split(":")[1]), gitPort, ...(opts.extraPorts ?? [])], [], {});
     // Unsandboxed, the webhook must listen on the host port itself (on every interface: knative binds ":<port>").
-    const webhookCmd = await prepare(WEBHOOK, webhookBin, webhookLog, [apiPort], [{ hostPort: webhookPort, innerPort: innerWebhookPort }],
+    const webhookCmd = await prepare(WEBHOOK, webhookLog, [apiPort], [{ hostPort: webhookPort, innerPort: innerWebhookPort }],
       { WEBHOOK_PORT: String(support.ok ? innerWebhookPort : webhookPort) });
 
     const processes = new Map<KpackProcess, Managed>();
-    const run = (p: KpackProcess): Managed => {
+    const runningImage = new Map<KpackProcess, { image: string; binary: string; pid: number }>();
+    const binaryOf = (p: KpackProcess) => (p === CONTROLLER ? controllerBin : webhookBin);
+    const run = (p: KpackProcess, binary = binaryOf(p), image = ""): Managed => {
       const cmd = p === CONTROLLER ? controllerCmd : webhookCmd;
-      const m = start(p.deployment, cmd.bin, cmd.args, { logFile: p === CONTROLLER ? controllerLog : webhookLog, env: cmd.env });
+      const line = cmd.command(binary);
+      const m = start(p.deployment, line.bin, line.args, { logFile: p === CONTROLLER ? controllerLog : webhookLog, env: cmd.env });
       processes.set(p, m);
+      runningImage.set(p, { image, binary, pid: m.child.pid ?? 0 });
       cleanups.push(() => stop(m));
       return m;
     };
@@ -251,15 +275,45 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
 
     if (opts.deferInstall) {
       // Stand-in for the kubelet that would run kpack's Deployments: each
-      // process starts once the provider has applied its Deployment.
+      // process starts once the provider has applied its Deployment, from the
+      // binary of the kpack version its image names, and is replaced when an
+      // upgrade changes that image (the old process stops first, as with the
+      // Deployments' Recreate-like single replica).
       for (const p of [WEBHOOK, CONTROLLER]) {
         const deployment = { apiVersion: "apps/v1", kind: "Deployment", name: p.deployment, namespace: "kpack" };
         const stopWatching = new AbortController();
-        const watching = waitUntil(admin, deployment, (o) => o !== undefined, 3600_000, "to be installed", stopWatching.signal).then(() => {
-          if (stopWatching.signal.aborted) return;
-          fs.appendFileSync(p === CONTROLLER ? controllerLog : webhookLog, `pulumi-kpack test env: Deployment ${p.deployment} appeared; starting it as a kubelet would.\n`);
-          run(p);
-        }, () => undefined);
+        const log = p === CONTROLLER ? controllerLog : webhookLog;
+        const watching = (async () => {
+          while (!stopWatching.signal.aborted) {
+            const d = await waitUntil(admin, deployment, (o) => o !== undefined && imageOf(o, p) !== runningImage.get(p)?.image,
+              3600_000, "to be installed", stopWatching.signal).catch(() => undefined);
+            if (!d || stopWatching.signal.aborted) return;
+            const image = imageOf(d, p);
+            let binary: string;
+            try {
+              binary = kpackBinaryFor(p, image);
+            } catch (e) {
+              // As a kubelet that cannot pull an image: say so, and run nothing.
+              fs.appendFileSync(log, `pulumi-kpack test env: ${(e as Error).message}\n`);
+              runningImage.set(p, { image, binary: "", pid: 0 });
+              continue;
+            }
+            const old = processes.get(p);
+            if (old) fs.appendFileSync(log, `pulumi-kpack test env: Deployment ${p.deployment} now runs ${image}; replacing its process as a rolling update would.\n`);
+            else fs.appendFileSync(log, `pulumi-kpack test env: Deployment ${p.deployment} appeared (${image}); starting it as a kubelet would.\n`);
+            const socket = webhookCmd.exposedSocket;
+            const inode = () => { try { return fs.statSync(socket ?? "").ino; } catch { return -1; } };
+            const before = inode();
+            // Unsandboxed, two webhooks cannot share the host port: the old one stops first.
+            if (old && p === WEBHOOK && !socket) await stop(old);
+            const next = run(p, binary, image);
+            if (old) {
+              // A rolling update: the old pod goes once the new one serves (once the new relay took the exposed socket, it answers for the webhook).
+              if (p === WEBHOOK) await waitFor("the new kpack webhook to answer", next, async () => (!socket || inode() !== before) && webhookAnswers(webhookPort), 60_000).catch(() => undefined);
+              await stop(old);
+            }
+          }
+        })();
         cleanups.push(async () => {
           stopWatching.abort();
           await watching;
@@ -297,6 +351,10 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       runner,
       git,
       timings,
+      running(deployment) {
+        const p = deployment === CONTROLLER.deployment ? CONTROLLER : WEBHOOK;
+        return processes.has(p) ? runningImage.get(p) : undefined;
+      },
       async stopController() {
         await halt(CONTROLLER);
       },

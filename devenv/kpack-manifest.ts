@@ -35,11 +35,12 @@ export interface RenderOptions {
   /** Image references; see loopbackImages(). */
   images: KpackImageValues;
   /**
-   * Host port on 127.0.0.1 where the webhook process is reached. Given: the
+   * Host port on 127.0.0.1 where the webhook process is reached: the
    * webhook's Service and every clientConfig that names it are rewritten for
-   * loopback (forLoopbackWebhook). Omitted: the release's objects as they are.
+   * loopback (forLoopbackWebhook). Required, so that no rendered manifest
+   * makes the apiserver dial a Service's cluster IP, an address off loopback.
    */
-  webhookPort?: number;
+  webhookPort: number;
 }
 
 /** Where kpack's own image `name` (build-init, completion, …) lives on a local registry. */
@@ -167,8 +168,7 @@ export function renderKpackManifest(opts: RenderOptions): KubeObject[] {
     if (isSchema(text)) continue;
     objects.push(...parseManifest(expandTemplate(text, values, file), file));
   }
-  const port = opts.webhookPort;
-  return port === undefined ? objects : objects.map((o) => forLoopbackWebhook(o, port));
+  return objects.map((o) => forLoopbackWebhook(o, opts.webhookPort));
 }
 
 /** The objects as one multi-document YAML file, like a release asset. */

@@ -12,6 +12,7 @@
  * host's loopback services on their usual addresses and nothing else, and
  * whatever it listens on is visible only inside the namespace.
  */
+import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { execFileSync, spawn } from "node:child_process";
@@ -46,7 +47,10 @@ async function main(): Promise<void> {
   await Promise.all(exposed.map((port) => new Promise<void>((resolve, reject) => {
     const srv = net.createServer((c) => relay(c, net.connect(port, "127.0.0.1")));
     srv.once("error", reject);
-    srv.listen(path.join(sockDir, `exposed-${port}.sock`), () => resolve());
+    // A newer process of the same Deployment takes the socket over from the one it replaces (a rolling update).
+    const sock = path.join(sockDir, `exposed-${port}.sock`);
+    fs.rmSync(sock, { force: true });
+    srv.listen(sock, () => resolve());
   })));
   // pdeathsig: if this relay dies, the command dies with it.
   const child = spawn("setpriv", ["--pdeathsig", "SIGKILL", "--", cmd, ...args], { stdio: "inherit" });

@@ -53,6 +53,10 @@ export interface Sandbox {
   /** The command line to start (with processes.start) in place of bin + args. */
   bin: string;
   args: string[];
+  /** The same for another binary behind the same relays (a newer release of the same process). */
+  command(bin: string, args: string[]): { bin: string; args: string[] };
+  /** The Unix socket through which an exposed port reaches the process inside (each new process makes it anew). */
+  exposedSocket(innerPort: number): string;
   /** Stops the host-side relays and removes their sockets. */
   close(): Promise<void>;
 }
@@ -115,10 +119,15 @@ export async function loopbackSandbox(bin: string, args: string[], ports: number
     forgetSockDir();
     throw e;
   }
-  return {
+  const command = (b: string, a: string[]) => ({
     bin: "unshare",
     args: ["--user", "--map-root-user", "--net", "--", process.execPath, path.join(__dirname, "ns-relay.js"), ipBin, sockDir, ports.join(","),
-      exposed.length ? exposed.map((e) => e.innerPort).join(",") : "-", "--", bin, ...args],
+      exposed.length ? exposed.map((e) => e.innerPort).join(",") : "-", "--", b, ...a],
+  });
+  return {
+    ...command(bin, args),
+    command,
+    exposedSocket: (innerPort) => path.join(sockDir, `exposed-${innerPort}.sock`),
     async close() {
       for (const s of sockets) s.destroy();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));

@@ -5,6 +5,8 @@ export const versions = {
   etcd: "3.6.16",
   pulumi: "3.259.0",
   kpack: "0.17.2",
+  /** The older kpack the upgrade test installs first (its controller and webhook are built too). */
+  kpackPrevious: "0.17.1",
   /** The CNB lifecycle kpack 0.17.2's go.mod requires; its build pods run it. */
   lifecycle: "0.20.12",
   /** CNCF Distribution (the distribution/distribution v3 registry): the local OCI registry. */

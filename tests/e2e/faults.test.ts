@@ -43,3 +43,41 @@ describe("faults: the kpack controller stopped", function () {
     }
   });
 });
+
+/**
+ * Issue 17, item 5: with kpack's webhook stopped (failurePolicy Fail), the
+ * apiserver admits no kpack object; `up` fails at once, naming the webhook.
+ */
+describe("faults: kpack's webhook stopped", function () {
+  let env: TestEnv;
+  let kp: KpackEnv;
+
+  before(async () => {
+    env = await testEnv();
+    kp = await env.kpack();
+  });
+
+  it("a ClusterStack create fails in bounded time naming the kpack-webhook Deployment, and succeeds once it runs again", async () => {
+    const img = kp.images;
+    const stack = await env.pulumi.stack("faults-webhook", "dev", async () => {
+      const s = new kpack.ClusterStack("stack", { stackId: img.stackId, buildImage: img.buildImage, runImage: img.runImage, timeoutSeconds: 60 });
+      return { ready: s.ready };
+    });
+    try {
+      await kp.stopWebhook();
+      let message = "";
+      await stack.up().then(() => assert.fail("the create succeeded with the webhook stopped"), (e: Error) => (message = e.message));
+      assert.match(message, /ClusterStack stack-[0-9a-f]{7}: .*applying it failed: .*failed calling webhook "defaults\.webhook\.kpack\.io"/);
+      assert.match(message, /kpack's webhook does not answer.*check the kpack-webhook Deployment in namespace kpack/);
+      // Refused by the apiserver at once, not waited out to the resource's timeout.
+      assert.doesNotMatch(message, /timed out|did not .* within/i);
+      await kp.startWebhook();
+      const up = await stack.up();
+      assert.equal(up.outputs.ready.value, true);
+    } finally {
+      await kp.startWebhook();
+      await stack.destroy().catch(() => undefined);
+    }
+  });
+});
+

@@ -1,0 +1,104 @@
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import * as kpack from "../../sdk";
+import { testEnv, TestEnv } from "../../devenv/test-env";
+import type { KpackEnv } from "../../devenv/kpack-env";
+import { buildImage, filesDir } from "../../devenv/imagetool";
+import { getManifest } from "../../devenv/registry";
+
+type Cache = kpack.ImageArgs["cache"];
+type Obj = k8s.KubernetesObject & { spec?: { cache?: unknown } };
+
+/**
+ * Issue 17 item 3: the Image's cache on a cluster like the users' (kpack's
+ * webhook on, a default StorageClass): every transition kpack applies works
+ * in `pulumi up`; what kpack refuses fails at preview, naming the field and
+ * writing nothing.
+ */
+describe("Image cache on a cluster with kpack's webhook and a default StorageClass", function () {
+  let env: TestEnv;
+  let kp: KpackEnv;
+  let ns: string;
+  let sourceUrl: string;
+
+  before(async () => {
+    env = await testEnv();
+    kp = await env.kpack();
+    ns = await env.namespace("e2e-cache");
+    const src = filesDir(path.join(env.cluster.workDir, "kpack"), "cache-source", { "index.html": "<h1>cache</h1>\n" });
+    const pushed = await buildImage({ layers: [{ dir: src }], tags: [`${kp.registry.host}/pulumi-kpack/cache-source:1`] });
+    const manifest = JSON.parse((await getManifest(pushed.ref)).body ?? "{}") as { layers: Array<{ digest: string }> };
+    sourceUrl = `${kp.registry.url}/v2/pulumi-kpack/cache-source/blobs/${manifest.layers[0].digest}`;
+  });
+
+  it("none → kpack's 2G volume (bound and used by the build) → registry → none → volume 3G; shrinking and removal fail at preview", async () => {
+    const reg = kp.registry.host;
+    const img = kp.images;
+    const settings: { cache: Cache } = { cache: undefined };
+    const objects = k8s.KubernetesObjectApi.makeApiClient(env.kubeConfig);
+    const core = env.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    let imageName = "";
+    const liveCache = async () => (await objects.read<Obj>({ apiVersion: "kpack.io/v1alpha2", kind: "Image", metadata: { name: imageName, namespace: ns } })).spec?.cache;
+    const claim = async () => core.readNamespacedPersistentVolumeClaim({ name: `${imageName}-cache`, namespace: ns }).catch(() => undefined);
+    const program = async () => {
+      const stack = new kpack.ClusterStack("stack", { stackId: img.stackId, buildImage: img.buildImage, runImage: img.runImage });
+      const store = new kpack.ClusterStore("store", { sources: [{ image: img.buildpacks[0].image }] });
+      const builder = new kpack.Builder("builder", { namespace: ns, tag: `${reg}/${ns}/builder`, stack, store, order: [{ group: [{ id: img.buildpacks[0].id }] }] });
+      const app = new kpack.Image("app", { namespace: ns, tag: `${reg}/${ns}/app`, builder, source: { blob: { url: sourceUrl } }, cache: settings.cache });
+      return { name: app.name, latestImage: app.latestImage, buildCounter: app.buildCounter };
+    };
+    const stack = await env.pulumi.stack("cache", "dev", program);
+    try {
+      // No cache: kpack's default, a 2G volume on the default StorageClass, provisioned, bound and mounted by the build.
+      const up = await stack.up();
+      imageName = String(up.outputs.name.value);
+      assert.deepEqual(await liveCache(), { volume: { size: "2G" } });
+      const pvc = await claim();
+      assert.equal(pvc?.status?.phase, "Bound", `the cache claim is bound: ${JSON.stringify(pvc?.status)}`);
+      assert.equal(pvc?.spec?.storageClassName, "standard");
+      const pv = await core.readPersistentVolume({ name: pvc!.spec!.volumeName! });
+      assert.match(pv.spec?.hostPath?.path ?? "", /^\/tmp\/hostpath_pv\//);
+      const build = await objects.read<k8s.KubernetesObject & { spec?: { cache?: unknown } }>({ apiVersion: "kpack.io/v1alpha2", kind: "Build", metadata: { name: `${imageName}-build-1`, namespace: ns } });
+      assert.deepEqual(build.spec?.cache, { volume: { persistentVolumeClaimName: `${imageName}-cache` } });
+
+      // none → registry: the default volume no manager owns is replaced, not merged next to the registry cache.
+      const cacheTag = `${reg}/${ns}/app-cache`;
+      settings.cache = { registry: { tag: cacheTag } };
+      await stack.up();
+      assert.deepEqual(await liveCache(), { registry: { tag: cacheTag } });
+
+      // registry → none: kpack's default comes back.
+      settings.cache = undefined;
+      await stack.up();
+      assert.deepEqual(await liveCache(), { volume: { size: "2G" } });
+
+      // none → a larger volume: the claim grows (the class allows expansion).
+      settings.cache = { volume: { size: "3G" } };
+      await stack.up();
+      assert.deepEqual(await liveCache(), { volume: { size: "3G" } });
+      assert.equal((await claim())?.spec?.resources?.requests?.storage, "3G");
+
+      // What kpack refuses fails at preview, naming the field, and the Image keeps its cache.
+      for (const [cache, field] of [[{ volume: { size: "1G" } }, /cache\.volume\.size: kpack cannot shrink a volume cache \(it is 3G, this asks for 1G\)/],
+        [{ volume: { size: "3G", storageClassName: "fast" } }, /cache\.volume\.storageClassName: kpack cannot move a volume cache to another StorageClass/],
+        [undefined, /cache: removing this volume cache \(3G\) gives the Image kpack's default, a 2G volume/]] as const) {
+        settings.cache = cache;
+        let message = "";
+        await stack.preview().catch((e: Error) => (message = e.message));
+        assert.match(message, field);
+        assert.deepEqual(await liveCache(), { volume: { size: "3G" } });
+      }
+
+      // volume → registry, through a field pulumi-kpack owns: one apply.
+      settings.cache = { registry: { tag: cacheTag } };
+      const last = await stack.up();
+      assert.deepEqual(await liveCache(), { registry: { tag: cacheTag } });
+      // No cache change started a build (kpack #1198): build 1 is still the latest.
+      assert.equal(last.outputs.buildCounter.value, 1);
+      await stack.preview({ expectNoChanges: true });
+    } finally {
+      await stack.destroy().catch(() => undefined);
+    }
+  });
+});
