@@ -55,16 +55,40 @@ export const namespaceName = z
   .max(63, "must be at most 63 characters")
   .regex(DNS1123_LABEL, "must be lower-case letters, digits and '-', starting and ending with a letter or digit");
 
-// registry[:port]/path[:tag][@digest], the grammar of distribution/reference, simplified.
-const IMAGE_REF = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+// registry[:port]/path[:tag][@digest], the grammar of distribution/reference, simplified; the registry may be an IPv6 literal ([::1]:5000).
+const IMAGE_REF = /^(?:(?:[a-zA-Z0-9.-]+|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 // The same without a digest: a place to push to.
-const TAG_REF = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/;
+const TAG_REF = /^(?:(?:[a-zA-Z0-9.-]+|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/;
+
+/**
+ * The repository path of a reference as go-containerregistry splits it (what
+ * kpack's webhook parses): after the first '/' when the part before it has a
+ * '.' or ':', else the whole name; without tag and digest.
+ */
+function repositoryOf(ref: string): string {
+  const name = ref.split("@")[0];
+  const slash = name.indexOf("/");
+  let repo = slash >= 0 && /[.:]/.test(name.slice(0, slash)) ? name.slice(slash + 1) : name;
+  const colon = repo.lastIndexOf(":");
+  if (colon >= 0) repo = repo.slice(0, colon);
+  return repo;
+}
+
+/** go-containerregistry (kpack's webhook) refuses a repository path shorter than 2 or longer than 255 characters. */
+const repositoryLength = (grammar: RegExp) => (v: string, ctx: z.RefinementCtx) => {
+  if (!grammar.test(v)) return;
+  const n = repositoryOf(v).length;
+  if (n < 2 || n > 255) {
+    ctx.addIssue({ code: "custom", message: `has a repository path (after the registry) of ${n} character${n === 1 ? "" : "s"}, but kpack takes 2 to 255. Give a path such as team/app` });
+  }
+};
 
 /** An OCI image reference such as `registry.example.com/team/app:tag` or `…@sha256:…`. */
 export const imageReference = z
   .string({ error: (iss) => (iss.input === undefined ? "is required: an image reference such as registry.example.com/team/app:tag" : undefined) })
   .min(1, "must not be empty")
-  .regex(IMAGE_REF, "must be an image reference such as registry.example.com/team/app:tag");
+  .regex(IMAGE_REF, "must be an image reference such as registry.example.com/team/app:tag")
+  .superRefine(repositoryLength(IMAGE_REF));
 
 /** Reference to a ServiceAccount from a cluster-scoped kind. */
 export const serviceAccountRef = z
@@ -185,7 +209,8 @@ export function required(hint: string): ErrorOption {
 export const tagReference = z
   .string(required("the image tag to push to, such as registry.example.com/team/app"))
   .min(1, "must not be empty")
-  .regex(TAG_REF, "must be a tag to push to, such as registry.example.com/team/app or registry.example.com/team/app:v1 (no @sha256 digest)");
+  .regex(TAG_REF, "must be a tag to push to, such as registry.example.com/team/app or registry.example.com/team/app:v1 (no @sha256 digest)")
+  .superRefine(repositoryLength(TAG_REF));
 
 /**
  * The registry of an image reference as go-containerregistry names it (what

@@ -168,6 +168,65 @@ const envVar = z
     if (v.value !== undefined && v.valueFrom !== undefined) ctx.addIssue({ code: "custom", path: ["valueFrom"], message: "must not be given together with value. Keep one" });
   });
 
+/**
+ * corev1.Affinity's shape: kpack's webhook decodes it and refuses wrong types;
+ * a field it lacks kpack would keep and ignore, so check refuses that too. The
+ * values' own rules are the Pod's.
+ */
+const selectorRequirement = z.object({ key: z.string().optional(), operator: z.string().optional(), values: z.array(z.string()).optional() }).strict();
+const nodeSelectorTerm = z.object({ matchExpressions: z.array(selectorRequirement).optional(), matchFields: z.array(selectorRequirement).optional() }).strict();
+const labelSelector = z.object({ matchLabels: z.record(z.string(), z.string()).optional(), matchExpressions: z.array(selectorRequirement).optional() }).strict();
+const podAffinityTerm = z
+  .object({
+    labelSelector: labelSelector.optional(),
+    namespaceSelector: labelSelector.optional(),
+    namespaces: z.array(z.string()).optional(),
+    topologyKey: z.string().optional(),
+    matchLabelKeys: z.array(z.string()).optional(),
+    mismatchLabelKeys: z.array(z.string()).optional(),
+  })
+  .strict();
+const weight = z.number().int("must be a whole number");
+const podAffinity = z
+  .object({
+    requiredDuringSchedulingIgnoredDuringExecution: z.array(podAffinityTerm).optional(),
+    preferredDuringSchedulingIgnoredDuringExecution: z.array(z.object({ weight: weight.optional(), podAffinityTerm: podAffinityTerm.optional() }).strict()).optional(),
+  })
+  .strict();
+const affinity = z
+  .object({
+    nodeAffinity: z
+      .object({
+        requiredDuringSchedulingIgnoredDuringExecution: z.object({ nodeSelectorTerms: z.array(nodeSelectorTerm).optional() }).strict().optional(),
+        preferredDuringSchedulingIgnoredDuringExecution: z.array(z.object({ weight: weight.optional(), preference: nodeSelectorTerm.optional() }).strict()).optional(),
+      })
+      .strict()
+      .optional(),
+    podAffinity: podAffinity.optional(),
+    podAntiAffinity: podAffinity.optional(),
+  })
+  .strict();
+
+/** kpack's webhook refuses two services of one name: it binds each by name. */
+function uniqueServiceNames(v: Array<{ name?: unknown }>, ctx: z.RefinementCtx): void {
+  const seen = new Map<unknown, number>();
+  v.forEach((s, i) => {
+    if (typeof s.name !== "string" || s.name === UNKNOWN) return;
+    const first = seen.get(s.name);
+    if (first !== undefined) ctx.addIssue({ code: "custom", path: [i, "name"], message: `repeats the name of build.services[${first}], but kpack binds each service by its name. Give each service a different name` });
+    else seen.set(s.name, i);
+  });
+}
+
+/** Why kpack cannot read a creation time, or undefined: "now", or a 64-bit signed Unix timestamp in seconds (Go's strconv.ParseInt). */
+export function creationTimeProblem(v: string): string | undefined {
+  if (v === "now") return undefined;
+  if (!/^[+-]?[0-9]+$/.test(v)) return 'must be "now" or a Unix timestamp in seconds';
+  const n = BigInt(v);
+  if (n > 2n ** 63n - 1n || n < -(2n ** 63n)) return "is out of range: kpack reads it as a 64-bit number of seconds. Give a Unix timestamp such as 1700000000";
+  return undefined;
+}
+
 /** Build pod settings (spec.build). */
 export const buildSchema = z
   .object({
@@ -176,7 +235,10 @@ export const buildSchema = z
     /** CPU and memory of the build pod. A change starts a build. */
     resources: z.object({ limits: z.record(z.string(), quantity).optional(), requests: z.record(z.string(), quantity).optional() }).strict().optional(),
     /** Service bindings (Secrets as {kind, name, apiVersion?}). A change starts a build. */
-    services: z.array(z.object({ kind: z.string().min(1, "must not be empty"), name: objectNameOf("the bound object's name"), apiVersion: z.string().optional() }).strict()).optional(),
+    services: z
+      .array(z.object({ kind: z.string().min(1, "must not be empty"), name: objectNameOf("the bound object's name"), apiVersion: z.string().optional() }).strict())
+      .superRefine(uniqueServiceNames)
+      .optional(),
     tolerations: z
       .array(
         z
@@ -197,14 +259,14 @@ export const buildSchema = z
         if ("kubernetes.io/os" in v) ctx.addIssue({ code: "custom", path: ["kubernetes.io/os"], message: "must not be set: kpack picks the OS from the builder. Remove this key" });
       })
       .optional(),
-    /** Pod affinity, as in a Pod spec. */
-    affinity: z.record(z.string(), z.unknown()).optional(),
+    /** Pod affinity, as in a Pod spec: nodeAffinity, podAffinity, podAntiAffinity. */
+    affinity: affinity.optional(),
     runtimeClassName: objectName.optional(),
     schedulerName: z.string().min(1, "must not be empty").optional(),
     /** Seconds a build may run before kpack stops it (the pod's activeDeadlineSeconds). */
     buildTimeout: z.number().int("must be a whole number of seconds").positive("must be at least 1 second").optional(),
     /** Creation time recorded in the image: "now", or a Unix timestamp in seconds. Default: the buildpacks' fixed date. */
-    creationTime: z.string().regex(/^(now|[0-9]+)$/, 'must be "now" or a Unix timestamp in seconds').optional(),
+    creationTime: z.string().superRefine(problemOf(creationTimeProblem)).optional(),
   })
   .strict();
 
@@ -292,7 +354,14 @@ const imageShape = {
   /** Process type the image starts by default, e.g. `web`. */
   defaultProcess: z.string().min(1, "must not be empty").optional(),
   /** Cosign signing annotations (spec.cosign.annotations). */
-  cosign: z.object({ annotations: z.array(z.object({ name: z.string().min(1, "must not be empty"), value: z.string() }).strict()).optional() }).strict().optional(),
+  cosign: z
+    .object({
+      annotations: z
+        .array(z.object({ name: z.string().min(1, "must not be empty"), value: z.string().min(1, "must not be empty: kpack refuses an annotation without a value. Give a value, or remove the annotation") }).strict())
+        .optional(),
+    })
+    .strict()
+    .optional(),
 };
 
 /** additionalTags must be in the registry of tag (kpack pushes them with the same credentials). */

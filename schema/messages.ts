@@ -111,6 +111,8 @@ interface RawIssue {
   values?: unknown[];
   discriminator?: string;
   options?: unknown[];
+  /** The key's own issues, of an invalid_key issue. */
+  issues?: Array<{ message?: string }>;
 }
 
 function sizeWords(iss: RawIssue, bound: number | bigint, small: boolean): string {
@@ -161,8 +163,11 @@ export function issueMessage(issue: unknown): string {
       const got = typeof iss.input === "string" && iss.input.length <= 40 && !/\s/.test(iss.input) ? quote(iss.input) : describeValue(iss.input);
       return `must be ${(iss.values ?? []).map(quote).join(" or ")}, but is ${got}`;
     }
-    case "invalid_key":
-      return "has a key that is not valid here. Use names of letters, digits, '-', '_' and '.'";
+    case "invalid_key": {
+      // The key schema's message (zod words it, with this map, before the record's issue).
+      const own = iss.issues?.[0]?.message;
+      return own ?? "has a key that is not valid here. Use names of letters, digits, '-', '_' and '.'";
+    }
     case "invalid_element":
       return "has an entry that is not valid here";
     default:

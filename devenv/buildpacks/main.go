@@ -105,8 +105,7 @@ func build() error {
 	}
 	fmt.Printf("%s: app source %s: %d files, sha256 %s\n", id, wd, files, sum)
 
-	count, err := cacheLayer(layers, id)
-	if err != nil {
+	if _, err := cacheLayer(layers, id); err != nil {
 		return err
 	}
 	// Layer toml types are rewritten every build: since Buildpack API 0.6 the
@@ -115,7 +114,9 @@ func build() error {
 	if err := os.MkdirAll(proof, 0o755); err != nil {
 		return err
 	}
-	text := fmt.Sprintf("buildpack=%s\nsource-sha256=%s\nbuild=%d\n", id, sum, count)
+	// Only what was built from goes into the launch layer: the build count
+	// stays in the cache layer, so two builds of one source give one digest.
+	text := fmt.Sprintf("buildpack=%s\nsource-sha256=%s\n", id, sum)
 	if err := os.WriteFile(filepath.Join(proof, "proof.txt"), []byte(text), 0o644); err != nil {
 		return err
 	}
@@ -156,12 +157,16 @@ func cacheLayer(layers, id string) (int, error) {
 	return count, os.WriteFile(dir+".toml", []byte("[types]\ncache = true\n"), 0o644)
 }
 
-// hashTree hashes every regular file's path and content under root, in order.
+// hashTree hashes every regular file's path and content under root, in
+// order, leaving out a top-level .git (the clone's metadata, not the source).
 func hashTree(root string) (string, int, error) {
 	var paths []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if d.IsDir() && p == filepath.Join(root, ".git") {
+			return filepath.SkipDir
 		}
 		if d.Type().IsRegular() {
 			paths = append(paths, p)

@@ -9,6 +9,7 @@ import { sourceBlob, sourceImage } from "../../devenv/examples";
 import { nudgeSourceResolvers } from "../../devenv/git-server";
 import { getManifest } from "../../devenv/registry";
 import { buildImage, filesDir } from "../../devenv/imagetool";
+import { readImageFile, sourceTreeHash } from "../../devenv/image-files";
 import { kube, Kube } from "../../provider/kube/client";
 import { KubeObject, waitUntil } from "../../provider/kube/objects";
 import { condition } from "../../provider/conditions";
@@ -42,6 +43,11 @@ describe("real builds", function () {
     const r = resources.find((x) => x.urn.endsWith(`::${logicalName}`));
     assert.ok(r, `the stack has a resource ${logicalName}`);
     return r.outputs ?? {};
+  }
+  /** The source hash the test buildpack wrote into the app image's launch layer (/layers/<buildpack>/proof/proof.txt). */
+  async function sourceHashIn(ref: string, buildpackId: string): Promise<string | undefined> {
+    const proof = await readImageFile(ref, `layers/${buildpackId.replace(/\//g, "_")}/proof/proof.txt`);
+    return /^source-sha256=([0-9a-f]{64})$/m.exec(proof ?? "")?.[1];
   }
   /** The buildpacks the lifecycle's exporter recorded in the app image's labels. */
   async function buildpacksOf(ref: string): Promise<string[]> {
@@ -104,6 +110,8 @@ describe("real builds", function () {
       assert.deepEqual(await buildpacksOf(ref), [hello.id], `${name}: the exporter's labels name the buildpack that ran`);
       const buildName = String(up.outputs[`${key}Build`].value);
       assert.match(await stepLog(buildName, "build"), /detected|cache layer|proof/i, `${name}: the buildpack's build ran`);
+      // Checked by content: the image holds the hash of exactly the source build-init fetched.
+      assert.equal(await sourceHashIn(ref, hello.id), sourceTreeHash(app), `${name}: the app image was built from the source given`);
     }
   });
 
@@ -123,6 +131,9 @@ describe("real builds", function () {
     const after = await stateOf("git-app");
     assert.notEqual(after.latestImage, before.latestImage);
     assert.equal(after.latestImage, (done.status as { latestImage?: string }).latestImage);
+    // Built from the new commit's tree: the pushed file, and the one the push left as it was.
+    const hello = kp.images.buildpacks.find((b) => b.id.endsWith("/hello")) ?? kp.images.buildpacks[0];
+    assert.equal(await sourceHashIn(String(after.latestImage), hello.id), sourceTreeHash({ ...app, "index.html": "<h1>real build, fixed</h1>\n" }));
   });
 
   it("rebases onto a new run image with the real rebaser (reason STACK); refresh shows the new digest", async () => {

@@ -291,7 +291,7 @@ describe("access: cluster-scoped kinds and Buildpack", () => {
     assert.deepEqual(companions.map((c) => `${c.kind} ${c.metadata?.namespace}/${c.metadata?.name}`).slice(-3), [
       "ServiceAccount kpack/obj-clusterstore", "Role kpack/obj-clusterstore", "RoleBinding kpack/obj-clusterstore",
     ]);
-    const stack = objectFor(clusterStack, { stackId: "io.buildpacks.stacks.jammy", buildImage: `${REG}/b:1`, runImage: `${REG}/r:1`, managedServiceAccount: { name: "puller", namespace: "kpack", ...creds } });
+    const stack = objectFor(clusterStack, { stackId: "io.buildpacks.stacks.jammy", buildImage: `${REG}/stacks/build:1`, runImage: `${REG}/stacks/run:1`, managedServiceAccount: { name: "puller", namespace: "kpack", ...creds } });
     assert.deepEqual((stack.spec as { serviceAccountRef: unknown }).serviceAccountRef, { name: "puller", namespace: "kpack" });
   });
 

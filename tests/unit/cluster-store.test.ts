@@ -17,7 +17,7 @@ describe("ClusterStore", () => {
       assert.match(failures(def, { sources: [] }).join("\n"), /sources: must list at least one buildpackage image/);
     });
     it("names the bad source by index", () => {
-      const f = failures(def, { sources: [{ image: "127.0.0.1:5000/a" }, { image: "Not An Image" }] });
+      const f = failures(def, { sources: [{ image: "127.0.0.1:5000/buildpacks/java" }, { image: "Not An Image" }] });
       assert.equal(f.length, 1);
       assert.match(f[0], /sources\[1\]\.image: must be an image reference/);
     });

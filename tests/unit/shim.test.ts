@@ -29,7 +29,7 @@ describe("serialized provider (the dispatch shim)", () => {
   it("forwards (kind, method, args) to the installed provider and gets its answer", async () => {
     // Resolve from the repository root, as the provider process does from the program directory.
     const loaded = requireFromString(text, path.join(process.cwd(), "serialized-provider.js")).handler();
-    const r = await loaded.check!({}, { logicalName: "base", providerVersion: "0", stackId: "s", buildImage: "127.0.0.1:5000/b:1", runImage: "127.0.0.1:5000/r:1" });
+    const r = await loaded.check!({}, { logicalName: "base", providerVersion: "0", stackId: "s", buildImage: "127.0.0.1:5000/stacks/build:1", runImage: "127.0.0.1:5000/stacks/run:1" });
     assert.deepEqual(r.failures, []);
     assert.match(String((r.inputs as Record<string, unknown>).name), /^base-[0-9a-f]{7}$/);
   });
