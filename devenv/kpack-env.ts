@@ -285,9 +285,17 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
         const log = p === CONTROLLER ? controllerLog : webhookLog;
         const watching = (async () => {
           while (!stopWatching.signal.aborted) {
-            const d = await waitUntil(admin, deployment, (o) => o !== undefined && imageOf(o, p) !== runningImage.get(p)?.image,
-              3600_000, "to be installed", stopWatching.signal).catch(() => undefined);
-            if (!d || stopWatching.signal.aborted) return;
+            const d = await waitUntil(admin, deployment,
+              (o) => (o === undefined ? processes.has(p) : imageOf(o, p) !== runningImage.get(p)?.image),
+              3600_000, "to be installed", stopWatching.signal).catch(() => "aborted" as const);
+            if (d === "aborted" || stopWatching.signal.aborted) return;
+            if (!d) {
+              // Deployment deleted (kpack uninstalled): its pod goes, as a kubelet would stop it.
+              fs.appendFileSync(log, `pulumi-kpack test env: Deployment ${p.deployment} deleted; stopping its process.\n`);
+              await halt(p);
+              runningImage.delete(p);
+              continue;
+            }
             const image = imageOf(d, p);
             let binary: string;
             try {
@@ -298,20 +306,12 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
               runningImage.set(p, { image, binary: "", pid: 0 });
               continue;
             }
-            const old = processes.get(p);
-            if (old) fs.appendFileSync(log, `pulumi-kpack test env: Deployment ${p.deployment} now runs ${image}; replacing its process as a rolling update would.\n`);
-            else fs.appendFileSync(log, `pulumi-kpack test env: Deployment ${p.deployment} appeared (${image}); starting it as a kubelet would.\n`);
-            const socket = webhookCmd.exposedSocket;
-            const inode = () => { try { return fs.statSync(socket ?? "").ino; } catch { return -1; } };
-            const before = inode();
-            // Unsandboxed, two webhooks cannot share the host port: the old one stops first.
-            if (old && p === WEBHOOK && !socket) await stop(old);
-            const next = run(p, binary, image);
-            if (old) {
-              // A rolling update: the old pod goes once the new one serves (once the new relay took the exposed socket, it answers for the webhook).
-              if (p === WEBHOOK) await waitFor("the new kpack webhook to answer", next, async () => (!socket || inode() !== before) && webhookAnswers(webhookPort), 60_000).catch(() => undefined);
-              await stop(old);
-            }
+            if (processes.has(p)) {
+              // The old process stops first (it releases its leader leases on SIGTERM), then the new one starts.
+              fs.appendFileSync(log, `pulumi-kpack test env: Deployment ${p.deployment} now runs ${image}; replacing its process.\n`);
+              await halt(p);
+            } else fs.appendFileSync(log, `pulumi-kpack test env: Deployment ${p.deployment} appeared (${image}); starting it as a kubelet would.\n`);
+            run(p, binary, image);
           }
         })();
         cleanups.push(async () => {

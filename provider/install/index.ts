@@ -183,6 +183,8 @@ export async function install(k: Kube, objects: KubeObject[], installer: Install
   const { namespace, version: declared } = validateManifest(objects, "the manifest");
   const version = declared ?? opts.version ?? DEFAULT_KPACK_VERSION;
   await preflight(k, objects);
+  // An upgrade over a webhook that already serves has nothing to wait for on that side.
+  const webhookServing = (await Promise.all(webhookTargets(objects).map((t) => get(k, refOf(t))))).every(webhookConfigured);
   let n = 0;
   await applyManifest(k, objects, {
     timeoutMs: deadline.remainingMs(),
@@ -196,7 +198,7 @@ export async function install(k: Kube, objects: KubeObject[], installer: Install
   });
   if (!opts.skipAwait) {
     // The webhook first: until it serves, the controller's own status writes are neither validated nor converted.
-    await awaitWebhook(k, objects, deadline, progress);
+    if (!webhookServing) await awaitWebhook(k, objects, deadline, progress);
     await awaitController(k, objects, deadline, progress);
   }
   return { version, namespace };

