@@ -5,7 +5,7 @@ import * as crypto from "node:crypto";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { benchBinaries, ensureBinary } from "../devenv/binaries";
+import { binaries, ensureBinary } from "../devenv/binaries";
 import { startCluster } from "../devenv/control-plane";
 import { exampleConfig, exampleDir } from "../devenv/examples";
 import { KpackEnv, startKpack } from "../devenv/kpack-env";
@@ -44,7 +44,7 @@ const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString
 async function main(): Promise<void> {
   const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-kpack-bench-"));
   scratchDir(baseDir);
-  const kubectl = ensureBinary(benchBinaries.kubectl);
+  const kubectl = ensureBinary(binaries.kubectl);
   const cluster = await startCluster({ baseDir, auditUsers: [PROVIDER_USER, KUBECTL_USER] });
   const audit = cluster.auditLogPath!;
   let kp: KpackEnv | undefined;

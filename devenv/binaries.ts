@@ -123,10 +123,7 @@ export const binaries = {
   buildpacks: { name: "buildpacks", script: "own-module.sh", args: ["buildpacks", buildpacksDir], cacheDir: buildpacksDir, envtest: false },
   /** Debian's static busybox, the stack images' shell and coreutils. */
   busybox: { name: "busybox", script: "busybox.sh", args: [], cacheDir: "busybox-static", envtest: false },
-} satisfies Record<string, BinarySpec>;
-
-/** Binaries only `npm run bench` needs (prebuild.ts leaves them out): kubectl, from the wrapper module of kube-apiserver. */
-export const benchBinaries = {
+  /** kubectl, from the wrapper module of kube-apiserver: objects made as users make them before a take-over (adopt), and the bench's other side. */
   kubectl: {
     name: "kubectl",
     script: "kubernetes.sh",
@@ -135,6 +132,7 @@ export const benchBinaries = {
     envtest: false,
   },
 } satisfies Record<string, BinarySpec>;
+
 
 function envName(name: string): string {
   return "TEST_ASSET_" + name.toUpperCase().replace(/-/g, "_");

@@ -128,6 +128,33 @@ function layerDir(parent: string, name: string, entries: Record<string, { copy: 
 }
 
 /**
+ * A buildpackage of the test buildpack (devenv/buildpacks) under `bp`'s id and
+ * version, pushed as `tag`: a new version under a tag a ClusterStore reads is
+ * how a buildpack update reaches kpack.
+ */
+export async function pushBuildpackage(scratch: string, bp: { id: string; version: string; repo: string }, tag: string): Promise<Pushed> {
+  const dir = layerDir(scratch, `bp-${bp.repo}-${bp.version}`, {
+    "bin/buildpack": { copy: ensureBinary(binaries.buildpacks) },
+    "bin/detect": { link: "buildpack" },
+    "bin/build": { link: "buildpack" },
+  });
+  fs.writeFileSync(path.join(dir, "buildpack.toml"),
+    `api = "${BUILDPACK_API}"\n\n[buildpack]\nid = "${bp.id}"\nversion = "${bp.version}"\nname = "pulumi-kpack test buildpack ${bp.repo}"\n\n[[stacks]]\nid = "${STACK_ID}"\n`);
+  return buildImage({
+    layerCache: path.join(cacheRoot(), "image-layers"),
+    // Buildpack layers live at /cnb/buildpacks/<id with / as _>/<version>.
+    layers: [{ dir, prefix: `cnb/buildpacks/${bp.id.replace(/\//g, "_")}/${bp.version}` }],
+    labels: {
+      "io.buildpacks.buildpackage.metadata": JSON.stringify({ id: bp.id, version: bp.version, homepage: "", stacks: [{ id: STACK_ID }] }),
+      "io.buildpacks.buildpack.layers": JSON.stringify({
+        [bp.id]: { [bp.version]: { api: BUILDPACK_API, layerDiffID: "{{diffID:0}}", stacks: [{ id: STACK_ID }] } },
+      }),
+    },
+    tags: [tag],
+  });
+}
+
+/**
  * Builds and pushes the images to `registryHost` (127.0.0.1:P): the stack,
  * lifecycle and buildpacks under pulumi-kpack/…, kpack's build-pod images
  * where loopbackImages() points kpack's config. Scratch files go under
@@ -146,7 +173,6 @@ export async function pushCnbImages(registryHost: string, workDir: string): Prom
     throw new Error(`${lifecycleDir}/descriptor.json names lifecycle ${descriptor.version}, not ${LIFECYCLE_VERSION}; remove that cache entry so scripts/build/lifecycle.sh rebuilds it.`);
   }
   const kpackDir = path.dirname(ensureBinary(binaries.kpackBuildInit));
-  const buildpackBin = ensureBinary(binaries.buildpacks);
 
   const rootfs = stackRootfs(scratch);
   const rootfsLayer = { dir: rootfs.dir };
@@ -207,26 +233,8 @@ export async function pushCnbImages(registryHost: string, workDir: string): Prom
   ]);
 
   const buildpacks = await Promise.all(BUILDPACKS.map(async (bp) => {
-    const dir = layerDir(scratch, `bp-${bp.repo}`, {
-      "bin/buildpack": { copy: buildpackBin },
-      "bin/detect": { link: "buildpack" },
-      "bin/build": { link: "buildpack" },
-    });
-    fs.writeFileSync(path.join(dir, "buildpack.toml"),
-      `api = "${BUILDPACK_API}"\n\n[buildpack]\nid = "${bp.id}"\nversion = "${bp.version}"\nname = "pulumi-kpack test buildpack ${bp.repo}"\n\n[[stacks]]\nid = "${STACK_ID}"\n`);
     const tag = `${repo(`buildpacks/${bp.repo}`)}:${bp.version}`;
-    const pushed = await buildImage({
-      layerCache,
-      // Buildpack layers live at /cnb/buildpacks/<id with / as _>/<version>.
-      layers: [{ dir, prefix: `cnb/buildpacks/${bp.id.replace(/\//g, "_")}/${bp.version}` }],
-      labels: {
-        "io.buildpacks.buildpackage.metadata": JSON.stringify({ id: bp.id, version: bp.version, homepage: "", stacks: [{ id: STACK_ID }] }),
-        "io.buildpacks.buildpack.layers": JSON.stringify({
-          [bp.id]: { [bp.version]: { api: BUILDPACK_API, layerDiffID: "{{diffID:0}}", stacks: [{ id: STACK_ID }] } },
-        }),
-      },
-      tags: [tag],
-    });
+    const pushed = await pushBuildpackage(scratch, bp, tag);
     return { id: bp.id, version: bp.version, image: tag, digestRef: pushed.ref, diffID: pushed.diffIDs[0], pushed };
   }));
 

@@ -12,7 +12,7 @@ import { repoRoot } from "./paths";
  * its registry, the stack and buildpacks images it pushed, and an app source
  * blob. Used by `npm start` and by the examples' e2e tests.
  */
-export type ExampleName = "quickstart" | "app-deployment" | "private-registry" | "many-images";
+export type ExampleName = "quickstart" | "app-deployment" | "private-registry" | "many-images" | "adopt" | "descriptor";
 
 export function exampleDir(name: ExampleName): string {
   return path.join(repoRoot, "examples", name);

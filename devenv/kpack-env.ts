@@ -235,7 +235,7 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
         process.stderr.write(`pulumi-kpack test env: ${p.deployment} runs without its loopback sandbox: ${support.reason}\n`);
         return { command: (bin: string) => ({ bin, args }), env, exposedSocket: undefined };
       }
-      const sandbox = await loopbackSandbox(p.container, args, ports, exposed);
+      const sandbox = await loopbackSandbox(ports, exposed);
       cleanups.push(sandbox.close);
       return { command: (bin: string) => sandbox.command(bin, args), env, exposedSocket: sandbox.exposedSocket(innerWebhookPort) };
     };
@@ -306,12 +306,29 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
               runningImage.set(p, { image, binary: "", pid: 0 });
               continue;
             }
-            if (processes.has(p)) {
-              // The old process stops first (it releases its leader leases on SIGTERM), then the new one starts.
+            const old = processes.get(p);
+            const socket = (p === CONTROLLER ? controllerCmd : webhookCmd).exposedSocket;
+            if (!old) {
+              fs.appendFileSync(log, `pulumi-kpack test env: Deployment ${p.deployment} appeared (${image}); starting it as a kubelet would.\n`);
+              run(p, binary, image);
+            } else if (p === WEBHOOK && !socket) {
+              // Unsandboxed, both would bind the same host port: the old one goes first.
               fs.appendFileSync(log, `pulumi-kpack test env: Deployment ${p.deployment} now runs ${image}; replacing its process.\n`);
               await halt(p);
-            } else fs.appendFileSync(log, `pulumi-kpack test env: Deployment ${p.deployment} appeared (${image}); starting it as a kubelet would.\n`);
-            run(p, binary, image);
+              run(p, binary, image);
+            } else {
+              // A rolling update (maxSurge 1): the new process starts, the old one stops once the new one
+              // serves (the webhook: once its relay took the exposed socket). The controller's leader
+              // leases pass on when the old one releases them on SIGTERM.
+              fs.appendFileSync(log, `pulumi-kpack test env: Deployment ${p.deployment} now runs ${image}; rolling its process over.\n`);
+              const before = socket && fs.existsSync(socket) ? fs.statSync(socket).ino : undefined;
+              const m = run(p, binary, image);
+              if (socket) {
+                await waitFor(`the new ${p.deployment} process to serve`, m, async () => fs.existsSync(socket) && fs.statSync(socket).ino !== before, 120_000)
+                  .catch((e: unknown) => fs.appendFileSync(log, `pulumi-kpack test env: ${(e as Error).message}\n`));
+              }
+              await stop(old);
+            }
           }
         })();
         cleanups.push(async () => {

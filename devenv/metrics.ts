@@ -47,9 +47,15 @@ export async function metricsText(kubeConfig: k8s.KubeConfig): Promise<string> {
 
 /** Every sample of `apiserver_request_total` in a Prometheus text exposition. */
 export function requestCounts(text: string): RequestCount[] {
+  return samples(text, "apiserver_request_total");
+}
+
+/** Every sample of one metric (`name{labels} value`) in a Prometheus text exposition. */
+export function samples(text: string, name: string): RequestCount[] {
   const out: RequestCount[] = [];
+  const re = new RegExp(`^${name}\\{([^}]*)\\}\\s+(\\S+)`);
   for (const line of text.split("\n")) {
-    const m = /^apiserver_request_total\{([^}]*)\}\s+(\S+)/.exec(line);
+    const m = re.exec(line);
     if (!m) continue;
     const labels: Record<string, string> = {};
     for (const l of m[1].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
@@ -101,4 +107,22 @@ export function writesBetween(before: WriteCounts, after: WriteCounts): string[]
     if (d !== 0) lines.push(`${key}: +${d}`);
   }
   return lines.sort();
+}
+
+/**
+ * The apiserver's calls of each admission webhook so far, by webhook name, and the
+ * seconds they took (apiserver_admission_webhook_admission_duration_seconds).
+ */
+export function webhookCalls(text: string): Map<string, { calls: number; seconds: number }> {
+  const out = new Map<string, { calls: number; seconds: number }>();
+  const add = (metric: string, key: "calls" | "seconds") => {
+    for (const s of samples(text, metric)) {
+      const e = out.get(s.labels.name) ?? { calls: 0, seconds: 0 };
+      e[key] += s.value;
+      out.set(s.labels.name, e);
+    }
+  };
+  add("apiserver_admission_webhook_admission_duration_seconds_count", "calls");
+  add("apiserver_admission_webhook_admission_duration_seconds_sum", "seconds");
+  return out;
 }

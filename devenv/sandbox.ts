@@ -50,10 +50,7 @@ export function sandboxSupport(): SandboxSupport {
 }
 
 export interface Sandbox {
-  /** The command line to start (with processes.start) in place of bin + args. */
-  bin: string;
-  args: string[];
-  /** The same for another binary behind the same relays (a newer release of the same process). */
+  /** The command line to start (with processes.start) in place of bin + args; any binary (a newer release of the same process) goes behind the same relays. */
   command(bin: string, args: string[]): { bin: string; args: string[] };
   /** The Unix socket through which an exposed port reaches the process inside (each new process makes it anew). */
   exposedSocket(innerPort: number): string;
@@ -92,10 +89,10 @@ function listen(srv: net.Server, where: string | { port: number; host: string })
  * Prepares a sandboxed command: host-side relays from Unix sockets to
  * 127.0.0.1:<port> for each port, host listeners on 127.0.0.1:<hostPort> for
  * each exposed port (relayed to the process's own port inside), and the
- * command line that starts `bin` inside a new network namespace behind
+ * command lines that start a binary inside a new network namespace behind
  * devenv/nsrelay.
  */
-export async function loopbackSandbox(bin: string, args: string[], ports: number[], exposed: ExposedPort[] = []): Promise<Sandbox> {
+export async function loopbackSandbox(ports: number[], exposed: ExposedPort[] = []): Promise<Sandbox> {
   // Short path: Unix socket paths are limited to 107 bytes.
   const sockDir = fs.mkdtempSync(path.join(os.tmpdir(), "pk-ns-"));
   const forgetSockDir = scratchDir(sockDir, { always: true });
@@ -119,14 +116,12 @@ export async function loopbackSandbox(bin: string, args: string[], ports: number
     forgetSockDir();
     throw e;
   }
-  const command = (b: string, a: string[]) => ({
-    bin: "unshare",
-    args: ["--user", "--map-root-user", "--net", "--", process.execPath, path.join(__dirname, "ns-relay.js"), ipBin, sockDir, ports.join(","),
-      exposed.length ? exposed.map((e) => e.innerPort).join(",") : "-", "--", b, ...a],
-  });
   return {
-    ...command(bin, args),
-    command,
+    command: (bin, args) => ({
+      bin: "unshare",
+      args: ["--user", "--map-root-user", "--net", "--", process.execPath, path.join(__dirname, "ns-relay.js"), ipBin, sockDir, ports.join(","),
+        exposed.length ? exposed.map((e) => e.innerPort).join(",") : "-", "--", bin, ...args],
+    }),
     exposedSocket: (innerPort) => path.join(sockDir, `exposed-${innerPort}.sock`),
     async close() {
       for (const s of sockets) s.destroy();

@@ -2,7 +2,7 @@ import { CommonInputs, DEFAULT_NAMESPACE, KPACK_API_VERSION } from "../schema/co
 import { Readiness, readyCondition, status } from "./conditions";
 import { ensureKpack } from "./install";
 import type { Kube } from "./kube/client";
-import { apply, ClusterIO, clusterIO, deleteAndWait, describe, get, KubeObject, MANAGED_BY, ObjectRef, refOf } from "./kube/objects";
+import { apply, ClusterIO, clusterIO, deleteAndWait, describe, get, KubeObject, madeBy, MANAGED_BY, ObjectRef, refOf, RESOURCE_ANNOTATION, soleOwner } from "./kube/objects";
 import { KindSchemas, Operation, ResourceDefinition, userMessage } from "./lifecycle";
 import type { Progress } from "./progress";
 import { compact, Props } from "./values";
@@ -27,6 +27,10 @@ export interface KindDefinition<A extends CommonInputs> {
   manifest(args: A): { spec: Props; labels?: Record<string, string>; annotations?: Record<string, string> };
   /** Outputs read off a live object: pure. */
   outputs(obj: KubeObject): Props;
+  /** Outputs that need more than the object (an Image's provenance, from its Build): read after the wait and on refresh. */
+  moreOutputs?(k: Kube, live: KubeObject): Promise<Props>;
+  /** What a refresh found that kpack did on its own (see ResourceDefinition.describeRefresh). Pure. */
+  describeRefresh?(state: Props, outputs: Props): string | undefined;
   /** How create/update wait for the object written. Default: Ready at the written generation (awaitReady(readyCondition)). */
   await?: Awaiter<A>;
   /**
@@ -119,10 +123,32 @@ export function toObject<A extends CommonInputs>(def: KindDefinition<A>, args: A
       name: ref.name,
       ...(ref.namespace ? { namespace: ref.namespace } : {}),
       labels: { ...MANAGED_BY, ...(m.labels ?? {}) },
-      ...(m.annotations ? { annotations: m.annotations } : {}),
+      ...(m.annotations || args.resourceUrn ? { annotations: { ...(m.annotations ?? {}), ...(args.resourceUrn ? { [RESOURCE_ANNOTATION]: args.resourceUrn } : {}) } } : {}),
     },
     spec: m.spec,
   };
+}
+
+/**
+ * Before a create: an object of the same name that this resource did not
+ * make (kubectl, kp, another program) is taken over only when asked (adopt);
+ * one it made (a create retried after an interrupted `up`) is its own.
+ * True when the create takes an object over.
+ */
+async function takesOver<A extends CommonInputs>(k: Kube, ref: ObjectRef, args: A, label: string, progress: Progress): Promise<boolean> {
+  const existing = await get(k, ref);
+  if (!existing) return false;
+  const urn = existing.metadata?.annotations?.[RESOURCE_ANNOTATION];
+  if (urn !== undefined && urn === args.resourceUrn) return false;
+  const who = madeBy(existing);
+  if (!args.adopt) {
+    throw new Error(
+      `${label}: ${describe(ref)} already exists, and this resource did not make it (made by ${who}). Nothing was changed. ` +
+        `To take it over, keeping its status and build history, set adopt: true on this resource; otherwise give the resource another name.`,
+    );
+  }
+  progress.info(`taking over ${describe(ref)} (made by ${who}): its status and build history stay`);
+  return true;
 }
 
 /** Marks a companion as ours and as this resource's: the owner decides who may update or delete it. */
@@ -185,6 +211,7 @@ export function defineKind<A extends CommonInputs>(def: KindDefinition<A>): Reso
     naming: { namespaced: def.namespaced, maxNameLength: def.maxNameLength },
     object: def,
     describeChange: def.describeChange,
+    describeRefresh: def.describeRefresh,
     transitionProblems: def.transitionProblems,
 
     async apply(args: A, op: Operation<A>) {
@@ -195,13 +222,16 @@ export function defineKind<A extends CommonInputs>(def: KindDefinition<A>): Reso
       await ensureKpack(k, args.installKpack, op.progress, op.deadline).catch((e: unknown) => {
         throw new Error(`${op.label}: making sure kpack is installed failed: ${userMessage(e)}`);
       });
+      // Before any write: a refused take-over writes nothing.
+      const adopting = !op.previous && (await takesOver(k, ref, args, op.label, op.progress));
       const owner = `${def.kind} ${id}`;
       const companions = companionsOf(def, args, owner);
       await applyCompanions(k, companions, owner, op.label);
       const io = clusterIO(k);
       if (!op.previous && def.beforeCreate) await def.beforeCreate({ io, ref, args, deadline: op.deadline, label: op.label, progress: op.progress });
       if (def.beforeApply) await def.beforeApply({ k, obj, args, previous: op.previous, label: op.label });
-      const applied = await apply(k, obj, { force: args.forceConflicts === true });
+      const applied = await apply(k, obj, { force: args.forceConflicts === true || adopting });
+      if (adopting) await soleOwner(k, applied);
       const written = { namespace: ref.namespace, ...def.outputs(applied) };
       try {
         if (op.previous) {
@@ -222,7 +252,7 @@ export function defineKind<A extends CommonInputs>(def: KindDefinition<A>): Reso
           progress: op.progress,
           previous: op.previous,
         });
-        const outputs = def.outputs(live);
+        const outputs = { ...def.outputs(live), ...(await def.moreOutputs?.(k, live)) };
         // The last status line stays next to the resource in `pulumi up`: end on the result.
         op.progress.status(typeof outputs.latestImage === "string" && outputs.latestImage ? `ready: ${outputs.latestImage}` : "ready");
         return { id, outputs: { namespace: ref.namespace, ...outputs } };
@@ -234,7 +264,7 @@ export function defineKind<A extends CommonInputs>(def: KindDefinition<A>): Reso
 
     async read(id, _state, k) {
       const live = await get(k, refOfId(def, id));
-      return live ? def.outputs(live) : undefined;
+      return live ? { ...def.outputs(live), ...(await def.moreOutputs?.(k, live)) } : undefined;
     },
 
     async remove(id, _state, args, op) {

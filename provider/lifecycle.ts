@@ -66,6 +66,13 @@ export interface ResourceDefinition<A extends CommonInputs> {
    * do instead: check reports them, so preview fails and nothing is written.
    */
   transitionProblems?(olds: Props, news: A): Array<{ path: string; message: string }>;
+  /**
+   * One line on what the cluster did on its own since the stored state was
+   * written (an Image: the builds kpack made), from the stored and the
+   * refreshed outputs; shown next to the resource in `pulumi refresh` and
+   * `pulumi preview --refresh`. Pure.
+   */
+  describeRefresh?(state: Props, outputs: Props): string | undefined;
 }
 
 /** The dynamic-provider methods of one kind, over the engine's property bags. */
@@ -104,7 +111,7 @@ export function handlersOf<A extends CommonInputs>(def: ResourceDefinition<A>, r
       return d;
     },
     create: (inputs) => apply(def, inputs),
-    read: (id, props) => read(def, id, props),
+    read: (id, props) => read(def, id, props, report),
     update: async (_id, olds, news) => ({ outs: (await apply(def, news, olds)).outs }),
     delete: (id, props) => remove(def, id, props),
   };
@@ -274,11 +281,13 @@ async function apply<A extends CommonInputs>(def: ResourceDefinition<A>, props: 
   }
 }
 
-async function read<A extends CommonInputs>(def: ResourceDefinition<A>, id: string, props: Props | undefined): Promise<pulumi.dynamic.ReadResult<Props>> {
+async function read<A extends CommonInputs>(def: ResourceDefinition<A>, id: string, props: Props | undefined, report: (urn: string | undefined) => Progress): Promise<pulumi.dynamic.ReadResult<Props>> {
   const state = strip(props);
   const outputs = await def.read(id, state, kube(accessOf(state)));
   // Gone out of band: an empty id removes it from the state.
   if (!outputs) return { id: "", props: {} };
+  const line = def.describeRefresh?.(state, outputs);
+  if (line) report(typeof state.resourceUrn === "string" ? state.resourceUrn : undefined).info(line);
   return { id, props: compact({ ...state, ...outputs }), inputs: inputsOf(def, state) };
 }
 

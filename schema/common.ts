@@ -158,6 +158,13 @@ export const commonInputs = {
   forceConflicts: z.boolean().optional(),
   /** How long create/update waits for readiness, in seconds (Pulumi's customTimeouts do not reach dynamic providers). */
   timeoutSeconds: z.number().int().positive().max(24 * 3600).optional(),
+  /**
+   * Take over a kpack object of this kind and name that exists already and that this resource did not make
+   * (made with kubectl, kp or another program): its status and build history stay, and a spec that matches
+   * starts no build. Conflicting fields are taken over as with forceConflicts. Default: such a create fails,
+   * naming the object and who made it, and writes nothing. `destroy` then deletes the object like any other.
+   */
+  adopt: z.boolean().optional(),
 };
 
 /** Keys the SDK and check() add for the provider's bookkeeping: a change to them alone is no change to the object. */

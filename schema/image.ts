@@ -395,3 +395,35 @@ function blobCredentialsUsed(v: { source?: unknown; managedServiceAccount?: unkn
 export const image = kindSchemas(imageShape, sameRegistry, oneServiceAccount("serviceAccountName"), blobCredentialsUsed);
 export type ImageInputs = z.infer<typeof image.inputs>;
 
+
+/**
+ * What the Image's latestImage was built from (output `provenance`), read off
+ * the Build that pushed it: the latest successful Build.
+ */
+export interface BuildProvenance {
+  /** The Build's name, e.g. `app-build-3`. */
+  build: string;
+  /** Its build number (label image.kpack.io/buildNumber). */
+  buildNumber?: number;
+  /** Why kpack ran it (annotation image.kpack.io/reason): `CONFIG`, `COMMIT`, `BUILDPACK`, `STACK`, `TRIGGER`, `LIFECYCLE`, comma-joined. */
+  reason: string;
+  /** The digest-pinned image it pushed (the Image's latestImage). */
+  image: string;
+  /**
+   * What kpack fetched: for git the commit a branch or tag resolved to, for a blob its URL,
+   * for a registry source the image as kpack resolved it. `subPath` when the build used one.
+   */
+  source: { git?: { url: string; revision: string }; blob?: { url: string }; registry?: { image: string }; subPath?: string };
+  /** The buildpacks that took part, in order, as the lifecycle reported them (status.buildMetadata). */
+  buildpacks: Array<{ id: string; version: string }>;
+  /** The run image the app image is based on, digest-pinned (status.stack.runImage). */
+  runImage: string;
+  /** The stack id (status.stack.id). */
+  stackId: string;
+  /** The CNB lifecycle version that ran the build. */
+  lifecycleVersion?: string;
+  /** The cache image the build exported, with a registry cache (status.latestCacheImage). */
+  cacheImage?: string;
+  /** The SLSA attestation image, where kpack made one (status.latestAttestationImage). */
+  attestationImage?: string;
+}

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConditionOutput } from "../schema/common";
-import type { image } from "../schema/image";
+import type { BuildProvenance, image } from "../schema/image";
 import type { ArgsOf } from "./args";
 import { KindRef, refKindName, Referrer } from "./refs";
 import { KpackResource } from "./resource";
@@ -32,6 +32,7 @@ const outputKeys = [
   "latestBuildReason",
   "latestStack",
   "latestBuildImageGeneration",
+  "provenance",
   "conditions",
 ] as const;
 
@@ -59,6 +60,13 @@ export class Image extends KpackResource {
   declare readonly latestStack: pulumi.Output<string | undefined>;
   /** The Image generation the most recent build was made for (status.latestBuildImageGeneration). */
   declare readonly latestBuildImageGeneration: pulumi.Output<number | undefined>;
+  /**
+   * What latestImage was built from, read off the Build that pushed it: the commit, blob or registry image
+   * kpack fetched, the buildpacks (id, version) and run image (digest-pinned) the lifecycle used, the
+   * build's reason, and the cache and attestation images where kpack made them. Read again on refresh;
+   * undefined once kpack's build history limit has removed that Build.
+   */
+  declare readonly provenance: pulumi.Output<BuildProvenance | undefined>;
   declare readonly conditions: pulumi.Output<ConditionOutput[] | undefined>;
 
   constructor(name: string, args: ImageArgs, opts?: pulumi.CustomResourceOptions) {

@@ -31,7 +31,7 @@ export abstract class KpackResource extends pulumi.dynamic.Resource {
     Object.assign(props, args, {
       logicalName: name,
       providerVersion: VERSION,
-      resourceUrn: pulumi.createUrn(name, `pulumi-nodejs:dynamic/kpack:${kind}`, opts?.parent),
+      resourceUrn: pulumi.createUrn(name, `pulumi-nodejs:dynamic/kpack:${kind}`, parentUrn(opts?.parent)),
       // A kubeconfig holds credentials: keep it secret in state even when given as plain text.
       kubeconfig: a.kubeconfig === undefined ? undefined : pulumi.secret(a.kubeconfig),
     });
@@ -39,4 +39,13 @@ export abstract class KpackResource extends pulumi.dynamic.Resource {
     if (a.managedServiceAccount !== undefined) props.managedServiceAccount = protectCredentials(a.managedServiceAccount);
     super(shimFor(kind), name, props, opts, "kpack", kind);
   }
+}
+
+/**
+ * The parent's URN as a plain promise: an Output of it would make the parent a
+ * dependency, and a dependency on a component is one on all its children, so
+ * the children of one component (a Descriptor's) would each wait for the others.
+ */
+function parentUrn(parent: pulumi.Resource | undefined): Promise<string> | undefined {
+  return parent ? new Promise<string>((resolve) => parent.urn.apply(resolve)) : undefined;
 }

@@ -16,7 +16,11 @@ import * as kpack from "pulumi-kpack";
  *   runImage      stack run image
  *   buildpackage  a buildpackage image for the store
  *   buildpackId   the id of a buildpack in it
- *   sourceUrl     URL of the app source (tar.gz or zip)
+ *   sourceUrl     URL of the app source (tar.gz or zip), or instead:
+ *   gitUrl        a git repository to build from, at branch gitRevision (default "main"): kpack builds
+ *                 each commit pushed to it (reason COMMIT), as it rebuilds on a new buildpack version in
+ *                 the store (BUILDPACK) or a new run image (STACK); `pulumi up --refresh` then rolls the
+ *                 Deployment to what kpack built
  * Optional:
  *   namespace     where the builder, Image and Deployment live (default "default")
  *   rebuild       any value; change it to have kpack build again (Image.triggerBuild)
@@ -43,7 +47,9 @@ const app = new kpack.Image("app", {
   namespace,
   tag: `${registry}/app`,
   builder,
-  source: { blob: { url: config.require("sourceUrl") } },
+  source: config.get("gitUrl")
+    ? { git: { url: config.require("gitUrl"), revision: config.get("gitRevision") ?? "main" } }
+    : { blob: { url: config.require("sourceUrl") } },
   triggerBuild: config.get("rebuild"),
 });
 
@@ -73,6 +79,8 @@ const service = new k8s.core.v1.Service("hello", {
 
 export const image = app.latestImage;
 export const buildCounter = app.buildCounter;
+/** What `image` was built from: the commit, the buildpacks and their versions, the run image, the reason. */
+export const provenance = app.provenance;
 export const deploymentName = deployment.metadata.name;
 export const deploymentImage = deployment.spec.template.spec.containers[0].image;
 export const serviceName = service.metadata.name;

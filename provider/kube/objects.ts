@@ -6,6 +6,17 @@ import { waitShared } from "./informer";
 /** The field manager of every server-side apply the provider makes. */
 export const FIELD_MANAGER = "pulumi-kpack";
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "pulumi-kpack" } as const;
+/** The URN of the resource that made a kpack object: a create finds an object of its name and knows whether it is its own. */
+export const RESOURCE_ANNOTATION = "pulumi-kpack.io/resource";
+
+/** Who made an object, from its annotations and field managers, for a message. */
+export function madeBy(o: KubeObject): string {
+  const urn = o.metadata?.annotations?.[RESOURCE_ANNOTATION];
+  if (urn) return `pulumi-kpack resource ${urn}`;
+  // Status writers (kpack's controller) did not make the object: only managers of its spec and metadata count.
+  const managers = [...new Set((o.metadata?.managedFields ?? []).filter((f) => !f.subresource).map((f) => f.manager).filter((m): m is string => !!m))];
+  return managers.length ? `field manager ${managers.map((m) => `"${m}"`).join(", ")}` : "an unknown writer";
+}
 
 export interface ObjectRef {
   apiVersion: string;
@@ -152,6 +163,26 @@ export async function apply(k: Kube, obj: KubeObject, opts: ApplyOptions): Promi
       webhookUnreachable(message) ? ` kpack's webhook does not answer, and the apiserver admits no kpack object without it: check the kpack-webhook Deployment in namespace kpack (kubectl -n kpack get deployment kpack-webhook; its pod's log).` : "";
     throw new Error(`${describe(ref)}: applying it failed: ${message}.${hint}`);
   }
+}
+
+/**
+ * After a take-over (adopt): pulumi-kpack's field manager becomes the only
+ * owner of the object's spec and metadata, as `kubectl apply --server-side`
+ * does when it upgrades an object kubectl made client-side. A forced apply
+ * of the same values leaves the tool that made the object a co-owner, and
+ * the program's next change would conflict with it. Status writers stay.
+ */
+export async function soleOwner(k: Kube, obj: KubeObject): Promise<void> {
+  const fields = obj.metadata?.managedFields ?? [];
+  const keep = fields.filter((f) => f.manager === FIELD_MANAGER || f.subresource);
+  if (keep.length === fields.length || !keep.some((f) => f.manager === FIELD_MANAGER)) return;
+  const ref = refOf(obj);
+  await k.objects.patch(
+    { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}), managedFields: keep } },
+    undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch,
+  ).catch((e: unknown) => {
+    throw new Error(`${describe(ref)}: taking sole ownership of its fields failed: ${apiMessage(e)}.`);
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import * as kpack from "../../sdk";
 import { testEnv, TestEnv } from "../../devenv/test-env";
+import { localBuilder } from "./fixtures/builder";
 import type { KpackEnv } from "../../devenv/kpack-env";
 import { sourceBlob } from "../../devenv/examples";
 
@@ -27,11 +28,8 @@ describe("Image build.buildTimeout", function () {
 
   it("fails a build that runs past it, with the pod's DeadlineExceeded reason in the error", async () => {
     const reg = kp.registry.host;
-    const img = kp.images;
     const stack = await env.pulumi.stack("timeout", "dev", async () => {
-      const stack = new kpack.ClusterStack("stack", { stackId: img.stackId, buildImage: img.buildImage, runImage: img.runImage });
-      const store = new kpack.ClusterStore("store", { sources: [{ image: img.buildpacks[0].image }] });
-      const builder = new kpack.Builder("builder", { namespace: ns, tag: `${reg}/${ns}/builder`, stack, store, order: [{ group: [{ id: img.buildpacks[0].id }] }] });
+      const { builder } = localBuilder(kp, ns);
       const app = new kpack.Image("app", { namespace: ns, tag: `${reg}/${ns}/app`, builder, source: { blob: { url: sourceUrl } }, build: { buildTimeout: 20 } });
       return { name: app.name };
     });

@@ -1,12 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import * as kpack from "../../sdk";
 import { testEnv, TestEnv } from "../../devenv/test-env";
+import { localBuilder } from "./fixtures/builder";
 import type { KpackEnv } from "../../devenv/kpack-env";
-import { buildImage, filesDir } from "../../devenv/imagetool";
-import { getManifest } from "../../devenv/registry";
+import { sourceBlob } from "../../devenv/examples";
 
 type Cache = kpack.ImageArgs["cache"];
 type Obj = k8s.KubernetesObject & { spec?: { cache?: unknown } };
@@ -27,15 +26,11 @@ describe("Image cache on a cluster with kpack's webhook and a default StorageCla
     env = await testEnv();
     kp = await env.kpack();
     ns = await env.namespace("e2e-cache");
-    const src = filesDir(path.join(env.cluster.workDir, "kpack"), "cache-source", { "index.html": "<h1>cache</h1>\n" });
-    const pushed = await buildImage({ layers: [{ dir: src }], tags: [`${kp.registry.host}/pulumi-kpack/cache-source:1`] });
-    const manifest = JSON.parse((await getManifest(pushed.ref)).body ?? "{}") as { layers: Array<{ digest: string }> };
-    sourceUrl = `${kp.registry.url}/v2/pulumi-kpack/cache-source/blobs/${manifest.layers[0].digest}`;
+    sourceUrl = await sourceBlob(env.cluster, kp, "cache", { "index.html": "<h1>cache</h1>\n" });
   });
 
   it("none → kpack's 2G volume (bound, and used from the second build on) → registry → none → volume 3G; shrinking and removal fail at preview", async () => {
     const reg = kp.registry.host;
-    const img = kp.images;
     const settings: { cache: Cache; trigger?: string } = { cache: undefined };
     const objects = k8s.KubernetesObjectApi.makeApiClient(env.kubeConfig);
     const core = env.kubeConfig.makeApiClient(k8s.CoreV1Api);
@@ -43,9 +38,7 @@ describe("Image cache on a cluster with kpack's webhook and a default StorageCla
     const liveCache = async () => (await objects.read<Obj>({ apiVersion: "kpack.io/v1alpha2", kind: "Image", metadata: { name: imageName, namespace: ns } })).spec?.cache;
     const claim = async () => core.readNamespacedPersistentVolumeClaim({ name: `${imageName}-cache`, namespace: ns }).catch(() => undefined);
     const program = async () => {
-      const stack = new kpack.ClusterStack("stack", { stackId: img.stackId, buildImage: img.buildImage, runImage: img.runImage });
-      const store = new kpack.ClusterStore("store", { sources: [{ image: img.buildpacks[0].image }] });
-      const builder = new kpack.Builder("builder", { namespace: ns, tag: `${reg}/${ns}/builder`, stack, store, order: [{ group: [{ id: img.buildpacks[0].id }] }] });
+      const { builder } = localBuilder(kp, ns);
       const app = new kpack.Image("app", { namespace: ns, tag: `${reg}/${ns}/app`, builder, source: { blob: { url: sourceUrl } }, cache: settings.cache, triggerBuild: settings.trigger });
       return { name: app.name, latestImage: app.latestImage, buildCounter: app.buildCounter };
     };
@@ -55,6 +48,12 @@ describe("Image cache on a cluster with kpack's webhook and a default StorageCla
       const up = await stack.up();
       imageName = String(up.outputs.name.value);
       assert.deepEqual(await liveCache(), { volume: { size: "2G" } });
+      // Read as v1alpha1, the Image pulumi-kpack wrote goes through kpack's conversion webhook: v1alpha1
+      // has no spec.cache, only spec.cacheSize (a conversion of strategy None would keep the v1alpha2 shape).
+      const asV1alpha1 = await objects.read<k8s.KubernetesObject & { spec?: Record<string, unknown> }>({ apiVersion: "kpack.io/v1alpha1", kind: "Image", metadata: { name: imageName, namespace: ns } });
+      assert.equal(asV1alpha1.apiVersion, "kpack.io/v1alpha1");
+      assert.equal(asV1alpha1.spec?.cacheSize, "2G", `converted by the webhook: ${JSON.stringify(asV1alpha1.spec)}`);
+      assert.equal(asV1alpha1.spec?.cache, undefined);
       const pvc = await claim();
       assert.equal(pvc?.status?.phase, "Bound", `the cache claim is bound: ${JSON.stringify(pvc?.status)}`);
       assert.equal(pvc?.spec?.storageClassName, "standard");

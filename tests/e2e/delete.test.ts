@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import * as kpack from "../../sdk";
 import { testEnv, TestEnv } from "../../devenv/test-env";
+import { localBuilder } from "./fixtures/builder";
 import type { KpackEnv } from "../../devenv/kpack-env";
 import { sourceBlob } from "../../devenv/examples";
 import { getManifest } from "../../devenv/registry";
@@ -39,12 +40,9 @@ describe("delete: background propagation, waiting for dependents only where they
 
   it("a new tag replaces the Image under the same name and builds #1 again; destroy leaves its Builds to the garbage collector", async () => {
     const reg = kp.registry.host;
-    const img = kp.images;
     const settings = { tag: `${reg}/${ns}/app-a` };
     const program = async () => {
-      const stack = new kpack.ClusterStack("stack", { stackId: img.stackId, buildImage: img.buildImage, runImage: img.runImage });
-      const store = new kpack.ClusterStore("store", { sources: [{ image: img.buildpacks[0].image }] });
-      const builder = new kpack.Builder("builder", { namespace: ns, tag: `${reg}/${ns}/builder`, stack, store, order: [{ group: [{ id: img.buildpacks[0].id }] }] });
+      const { builder } = localBuilder(kp, ns);
       const app = new kpack.Image("app", { name: "app", namespace: ns, tag: settings.tag, builder, source: { blob: { url: sourceUrl } } });
       return { latestImage: app.latestImage, buildCounter: app.buildCounter };
     };

@@ -1,15 +1,18 @@
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import * as kpack from "../../sdk";
 import { testEnv } from "../../devenv/test-env";
 import { Cluster, startCluster } from "../../devenv/control-plane";
 import { KpackEnv, startKpack } from "../../devenv/kpack-env";
 import { pulumiEnv, PulumiEnv } from "../../devenv/pulumi";
-import { buildImage, filesDir } from "../../devenv/imagetool";
+import { sourceBlob } from "../../devenv/examples";
 import { getManifest } from "../../devenv/registry";
-import { loopbackImages, renderKpackManifest, toYaml } from "../../devenv/kpack-manifest";
-import { freePort } from "../../devenv/processes";
+import { kpackImageTag, loopbackImages, renderKpackManifest, toYaml } from "../../devenv/kpack-manifest";
+import { kpackConfigDir } from "../../devenv/kpack";
+import { ensureBinary, kpackBinary } from "../../devenv/binaries";
+import { metricsText, requestCounts } from "../../devenv/metrics";
+import { versions } from "../../devenv/versions";
+import { freePort, waitFor } from "../../devenv/processes";
 
 /**
  * Issue 5, installation: a cluster of its own with no kpack. The release
@@ -31,10 +34,7 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
     pulumi = await pulumiEnv(cluster.workDir, cluster.kubeconfigPath);
     kc = new k8s.KubeConfig();
     kc.loadFromString(cluster.kubeconfig);
-    const src = filesDir(path.join(cluster.workDir, "kpack"), "install-source", { "index.html": "<h1>install</h1>\n" });
-    const pushed = await buildImage({ layers: [{ dir: src }], tags: [`${kp.registry.host}/pulumi-kpack/install-source:1`] });
-    const manifest = JSON.parse((await getManifest(pushed.ref)).body ?? "{}") as { layers: Array<{ digest: string }> };
-    sourceUrl = `${kp.registry.url}/v2/pulumi-kpack/install-source/blobs/${manifest.layers[0].digest}`;
+    sourceUrl = await sourceBlob(cluster, kp, "install", { "index.html": "<h1>install</h1>\n" });
   });
 
   after(async () => {
@@ -90,16 +90,40 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
     await stack.destroy().catch(() => undefined);
   });
 
-  it("installs kpack from the first resource's hook (upgrading the older one hooks made), builds through the password-protected registry with managed credentials, and leaves kpack installed on destroy", async () => {
+  it("installs kpack 0.17.1 once for resources that start at once and builds on it, then a newer pinned version upgrades it to 0.17.2: the old processes stop, the new ones run, the existing Image keeps building; builds through the password-protected registry; destroy leaves kpack installed", async () => {
     const img = kp.images;
+    const reg = kp.registry.host;
     const auth = kp.authRegistry.host;
     const creds = kp.authRegistry.auth!;
+    const prev = versions.kpackPrevious;
+    const order = [{ group: [{ id: img.buildpacks[0].id }] }];
+
+    // kpack 0.17.1's own release (its config/), installed by hooks. Its controller and webhook
+    // run from 0.17.1's binaries; its build pods from the 0.17.2 images the environment pushes.
+    const olderManifest = renderKpackManifest({
+      configDir: kpackConfigDir(prev),
+      version: prev,
+      images: { ...loopbackImages(reg, img.lifecycleImage), controller: kpackImageTag(reg, "controller", prev), webhook: kpackImageTag(reg, "webhook", prev) },
+      webhookPort: kp.webhookPort,
+    });
+    const installOld = { version: prev, manifestYaml: toYaml(olderManifest) };
+    const crdApplies = async () => requestCounts(await metricsText(kc))
+      .filter((r) => r.labels.resource === "customresourcedefinitions" && r.labels.verb === "APPLY").reduce((a, r) => a + r.value, 0);
+    const oldSettings = { trigger: undefined as string | undefined };
+    const older = await pulumi.stack("install-older", "dev", async () => {
+      // Four resources with no dependencies between them start at once; the hooks install once for all.
+      const stacks = ["a", "b", "c"].map((n) => new kpack.ClusterStack(`old-${n}`, { ...stackArgs(), installKpack: installOld }));
+      const store = new kpack.ClusterStore("old-store", { sources: [{ image: img.buildpacks[0].image }], installKpack: installOld });
+      const builder = new kpack.Builder("old-builder", { tag: `${reg}/install/old-builder`, stack: stacks[0], store, order, installKpack: installOld });
+      const app = new kpack.Image("old-app", { tag: `${reg}/install/old-app`, builder, source: { blob: { url: sourceUrl } }, installKpack: installOld, triggerBuild: oldSettings.trigger });
+      return { latestImage: app.latestImage, buildCounter: app.buildCounter };
+    });
     const program = async () => {
       const login = [{ registry: auth, username: creds.username, password: creds.password }];
       const stack = new kpack.ClusterStack("stack", stackArgs());
       const store = new kpack.ClusterStore("store", { sources: [{ image: img.buildpacks[0].image }] });
       const builder = new kpack.Builder("builder", {
-        tag: `${auth}/install/builder`, stack, store, order: [{ group: [{ id: img.buildpacks[0].id }] }],
+        tag: `${auth}/install/builder`, stack, store, order,
         managedServiceAccount: { registryCredentials: login },
       });
       const app = new kpack.Image("app", {
@@ -108,21 +132,21 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
       });
       return { latestImage: app.latestImage };
     };
-    // First an older kpack through a hook: the same release, labelled 0.17.1
-    // (one kpack version is built here; the upgrade logic reads only the label).
-    const older = toYaml(renderKpackManifest({ images: loopbackImages(kp.registry.host, img.lifecycleImage), version: "0.17.1", webhookPort: kp.webhookPort }));
-    const first = await pulumi.stack("install-older", "dev", async () => {
-      new kpack.ClusterStack("old", { ...stackArgs(), installKpack: { version: "0.17.1", manifestYaml: older } });
-      return {};
-    });
-    await first.up();
-    const before = await exists("v1", "Namespace", "kpack");
-    assert.equal(before?.metadata?.annotations?.["pulumi-kpack.io/kpack-version"], "0.17.1");
-    await first.destroy();
-
     // The default manifest location, pointed at the loopback copy.
     const stack = await pulumi.stack("install-hook", "dev", program, { PULUMI_KPACK_MANIFEST_URL: kp.manifestUrl! });
     try {
+      const applies = await crdApplies();
+      const first = await older.up();
+      const crds = olderManifest.filter((o) => o.kind === "CustomResourceDefinition").length;
+      assert.equal(await crdApplies() - applies, crds, `one install for the four resources that started at once: each of the ${crds} CRDs applied once`);
+      assert.equal((await exists("v1", "Namespace", "kpack"))?.metadata?.annotations?.["pulumi-kpack.io/kpack-version"], prev);
+      const oldController = kp.running("kpack-controller");
+      const oldWebhook = kp.running("kpack-webhook");
+      assert.equal(oldController?.binary, ensureBinary(kpackBinary("controller", prev)), "the controller runs 0.17.1's binary");
+      assert.equal(oldWebhook?.binary, ensureBinary(kpackBinary("webhook", prev)), "the webhook runs 0.17.1's binary");
+      assert.equal(first.outputs.buildCounter.value, 1);
+      assert.equal(first.outputs.latestImage.value, `${reg}/install/old-app@${(await getManifest(`${reg}/install/old-app:latest`)).digest}`);
+
       let out = "";
       const up = await stack.up({ onOutput: (s) => (out += s) });
       const served = await getManifest(`${auth}/install/app:latest`, creds);
@@ -131,9 +155,31 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
       assert.equal((await getManifest(`${auth}/install/app:latest`)).status, 401, "the registry does require the credentials");
       const ns = await exists("v1", "Namespace", "kpack");
       assert.equal(ns?.metadata?.annotations?.["pulumi-kpack.io/installed-by"], "hook");
-      assert.equal(ns?.metadata?.annotations?.["pulumi-kpack.io/kpack-version"], "0.17.2");
+      assert.equal(ns?.metadata?.annotations?.["pulumi-kpack.io/kpack-version"], versions.kpack);
       assert.match(out, /upgrading kpack 0\.17\.1 to 0\.17\.2/, "the hooks upgrade the older installation they made");
       assert.match(out, /kpack 0\.17\.2 installed/, "the install shows in pulumi up's output");
+      // The Deployments now name 0.17.2's images: the environment rolls their processes over as a rolling
+      // update would (which `up` does not wait for, as on any cluster): new ones run 0.17.2's binaries, the
+      // 0.17.1 ones stop.
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await waitFor("the 0.17.1 processes to be rolled over to 0.17.2", undefined, async () =>
+        kp.running("kpack-controller")?.binary === ensureBinary(kpackBinary("controller", versions.kpack)) &&
+        kp.running("kpack-webhook")?.binary === ensureBinary(kpackBinary("webhook", versions.kpack)) &&
+        !alive(oldController!.pid) && !alive(oldWebhook!.pid), 120_000);
+
+      // The Image made under 0.17.1 builds again under 0.17.2, its history kept.
+      oldSettings.trigger = "after-upgrade";
+      const rebuilt = await older.up();
+      assert.equal(rebuilt.outputs.buildCounter.value, 2);
+      assert.equal(rebuilt.outputs.latestImage.value, `${reg}/install/old-app@${(await getManifest(`${reg}/install/old-app:latest`)).digest}`);
+      await older.destroy();
 
       await stack.preview({ expectNoChanges: true });
       const again = await stack.up({ onOutput: (s) => (out += s) });
@@ -149,6 +195,7 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
       assert.ok(await exists("v1", "Namespace", "kpack"), "destroying resources must not uninstall kpack");
       assert.ok(await exists("apiextensions.k8s.io/v1", "CustomResourceDefinition", "images.kpack.io"));
     } finally {
+      await older.destroy().catch(() => undefined);
       await stack.destroy().catch(() => undefined);
     }
   });

@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
 import * as kpack from "../../sdk";
 import { testEnv, TestEnv } from "../../devenv/test-env";
+import { localBuilder } from "./fixtures/builder";
 import type { KpackEnv } from "../../devenv/kpack-env";
-import { buildImage, filesDir } from "../../devenv/imagetool";
+import { sourceBlob } from "../../devenv/examples";
 import { getManifest } from "../../devenv/registry";
 
 /**
@@ -21,22 +21,15 @@ describe("Image.triggerBuild", function () {
     env = await testEnv();
     kp = await env.kpack();
     ns = await env.namespace("e2e-trigger");
-    const src = filesDir(path.join(env.cluster.workDir, "kpack"), "trigger-source", { "index.html": "<h1>trigger</h1>\n" });
-    const pushed = await buildImage({ layers: [{ dir: src }], tags: [`${kp.registry.host}/pulumi-kpack/trigger-source:1`] });
-    const manifest = JSON.parse((await getManifest(pushed.ref)).body ?? "{}") as { layers: Array<{ digest: string }> };
-    sourceUrl = `${kp.registry.url}/v2/pulumi-kpack/trigger-source/blobs/${manifest.layers[0].digest}`;
+    sourceUrl = await sourceBlob(env.cluster, kp, "trigger", { "index.html": "<h1>trigger</h1>\n" });
   });
 
   it("rebuilds after credentials are fixed, and pulumi up waits for that build", async () => {
-    const reg = kp.registry.host;
     const auth = kp.authRegistry.host;
     const creds = kp.authRegistry.auth!;
-    const img = kp.images;
     const settings = { withCredentials: false, trigger: undefined as string | undefined };
     const program = async () => {
-      const stack = new kpack.ClusterStack("stack", { stackId: img.stackId, buildImage: img.buildImage, runImage: img.runImage });
-      const store = new kpack.ClusterStore("store", { sources: [{ image: img.buildpacks[0].image }] });
-      const builder = new kpack.Builder("builder", { namespace: ns, tag: `${reg}/${ns}/builder`, stack, store, order: [{ group: [{ id: img.buildpacks[0].id }] }] });
+      const { builder } = localBuilder(kp, ns);
       const app = new kpack.Image("app", {
         namespace: ns,
         tag: `${auth}/${ns}/app`,

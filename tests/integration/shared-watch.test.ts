@@ -74,6 +74,26 @@ describe("shared watch: one list+watch per kind and namespace for every wait", f
     assert.equal(after.list - before.list, 0, "resumed from its resourceVersion, not relisted");
   });
 
+  it("relists when the server says its resourceVersion is gone (410), as after an apiserver restart, and the waits go on", async () => {
+    const io = clusterIO(kube({ kubeconfig: env.cluster.kubeconfig }));
+    await core.createNamespacedPodTemplate({ namespace: ns, body: template("relist", "1") });
+    let calls = 0;
+    const wait = io.waitUntil(ref("relist"), (o) => (calls++, o?.metadata?.labels?.step === "3"), new Deadline(90_000), "to reach step 3");
+    while (calls === 0) await new Promise((r) => setTimeout(r, 50));
+    // Writes the informer does not see (another namespace), then the apiserver restarts while etcd
+    // compacts its history past the informer's resourceVersion, as the apiserver's own compaction does
+    // every 5 minutes: a watch resumed from it gets 410 Gone, and only a relist brings the informer
+    // back. The new apiserver's request counters start at 0.
+    for (const step of ["1", "2"]) await core.createNamespacedPodTemplate({ namespace: "default", body: { ...template(`bump-${step}`, step), metadata: { name: `relist-bump-${step}`, namespace: "default" } } });
+    await env.cluster.restartApiserver({ compact: true });
+    await core.replaceNamespacedPodTemplate({ name: "relist", namespace: ns, body: template("relist", "3") });
+    const o: KubeObject | undefined = await wait;
+    assert.equal(o?.metadata?.labels?.step, "3");
+    const after = await podTemplateRequests();
+    assert.equal(after.list, 1, "one relist after the 410");
+    for (const step of ["1", "2"]) await core.deleteNamespacedPodTemplate({ name: `relist-bump-${step}`, namespace: "default" });
+  });
+
   it("a delete waits for the object itself, with background propagation: its dependents go after it", async () => {
     const k = kube({ kubeconfig: env.cluster.kubeconfig });
     const owner = await core.createNamespacedPodTemplate({ namespace: ns, body: template("owner", "1") });

@@ -1,6 +1,10 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { testEnv } from "../../devenv/test-env";
+import { repoRoot } from "../../devenv/paths";
+import { metricsText, webhookCalls } from "../../devenv/metrics";
 import { kube, Kube } from "../../provider/kube/client";
 import { apiMessage, FIELD_MANAGER, httpStatus, KubeObject, webhookUnreachable } from "../../provider/kube/objects";
 import { KindDefinition, toObject } from "../../provider/kind";
@@ -330,9 +334,9 @@ function cases(): Case[] {
  * defaults included, but without requiring valid input: for inputs check
  * rejects (those it accepts go through toObject, and must map alike).
  */
-function rawSpec(kind: string, a: Props): Props {
+function rawSpec(def: Kind, a: Props): Props {
   const ref = (k: string, name: unknown) => (name === undefined ? undefined : { kind: k, name });
-  switch (kind) {
+  switch (def.kind) {
     case "ClusterStack":
       return { id: a.stackId, buildImage: { image: a.buildImage }, runImage: { image: a.runImage }, serviceAccountRef: a.serviceAccountRef };
     case "ClusterStore":
@@ -352,32 +356,19 @@ function rawSpec(kind: string, a: Props): Props {
         order: a.order,
         additionalLabels: a.additionalLabels,
       };
-      return kind === "Builder" ? { ...spec, serviceAccountName: a.serviceAccountName ?? "default" } : { ...spec, serviceAccountRef: a.serviceAccountRef };
+      return def.kind === "Builder" ? { ...spec, serviceAccountName: a.serviceAccountName ?? "default" } : { ...spec, serviceAccountRef: a.serviceAccountRef };
     }
     case "Image":
-      return {
-        tag: a.tag,
-        additionalTags: a.additionalTags,
-        builder: a.builder,
-        serviceAccountName: a.serviceAccountName ?? "default",
-        source: a.source,
-        cache: a.cache,
-        failedBuildHistoryLimit: a.failedBuildHistoryLimit ?? 10,
-        successBuildHistoryLimit: a.successBuildHistoryLimit ?? 10,
-        imageTaggingStrategy: a.imageTaggingStrategy ?? "BuildNumber",
-        build: a.build,
-        projectDescriptorPath: a.projectDescriptorPath,
-        defaultProcess: a.defaultProcess,
-        cosign: a.cosign,
-      };
+      // The Image manifest copies its fields as given, so it maps raw input too.
+      return def.object.manifest(a as unknown as CommonInputs).spec;
     default:
-      throw new Error(`no mapping for ${kind}`);
+      throw new Error(`no mapping for ${def.kind}`);
   }
 }
 
 /** The object for inputs check rejects: the provider's metadata around rawSpec's spec. */
 function rawObject(def: Kind, inputs: Props): KubeObject {
-  const raw: KindDefinition<CommonInputs> = { ...def.object, manifest: (a) => ({ spec: compact(rawSpec(def.kind, a as unknown as Props)) }) };
+  const raw: KindDefinition<CommonInputs> = { ...def.object, manifest: (a) => ({ spec: compact(rawSpec(def, a as unknown as Props)) }) };
   return toObject(raw, inputs as unknown as CommonInputs);
 }
 
@@ -409,6 +400,7 @@ const names = (reason: string, field: string) => new RegExp(`: ${escape(field)}[
 
 describe("preview ⇔ webhook parity, proven against the real webhook", function () {
   let results: Result[] = [];
+  let webhookCost = "";
 
   before(async function () {
     const env = await testEnv();
@@ -418,6 +410,7 @@ describe("preview ⇔ webhook parity, proven against the real webhook", function
     const all = cases();
     assert.equal(new Set(all.map((c) => c.id)).size, all.length, "case ids are unique");
     results = [];
+    const callsBefore = webhookCalls(await metricsText(env.kubeConfig));
     for (const [i, c] of all.entries()) {
       const namespaced = c.def.naming?.namespaced === true;
       const news: Props = { logicalName: `parity-${i}`, providerVersion: "0.1.0", ...(namespaced ? { namespace: ns } : {}), ...c.args };
@@ -428,12 +421,19 @@ describe("preview ⇔ webhook parity, proven against the real webhook", function
       if (failures.length === 0) {
         obj = toObject(c.def.object, inputs as unknown as CommonInputs);
         // The raw mapping must agree with the provider's where both apply, or it would judge other objects.
-        assert.deepEqual(compact(rawSpec(c.def.kind, inputs)), obj.spec, `${c.id}: rawSpec maps like the provider's manifest`);
+        assert.deepEqual(compact(rawSpec(c.def, inputs)), obj.spec, `${c.id}: rawSpec maps like the provider's manifest`);
       } else {
         obj = rawObject(c.def, inputs);
       }
       results.push({ c, failures, admission: await admit(k, obj) });
     }
+    // What kpack's webhooks cost the apiserver per call, over this run's dry-run applies.
+    const callsAfter = webhookCalls(await metricsText(env.kubeConfig));
+    webhookCost = [...callsAfter].filter(([name]) => /\.webhook\.kpack\.io$/.test(name)).map(([name, a]) => {
+      const b = callsBefore.get(name) ?? { calls: 0, seconds: 0 };
+      const calls = a.calls - b.calls;
+      return `${name}: ${calls} calls, ${calls ? (((a.seconds - b.seconds) / calls) * 1000).toFixed(2) : "-"} ms each`;
+    }).join("; ");
   });
 
   it("covers every kind with at least 80 inputs, and the webhook really judged them", () => {
@@ -467,5 +467,11 @@ describe("preview ⇔ webhook parity, proven against the real webhook", function
       `      webhook parity: ${results.length} inputs, ${rejected.length} rejected by the apiserver (${byWebhook} by kpack's webhook, ${rejected.length - byWebhook} by the apiserver's own checks), ` +
         `${results.filter((r) => r.failures.length > 0).length} rejected by check, ${strict.length} deliberate differences (check stricter, in ${DELIBERATE_DIFFERENCES.length} rules)`,
     );
+    console.log(`      kpack's webhooks as the apiserver timed them: ${webhookCost}`);
+    // The README states these figures; they must be this run's.
+    const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+    const stated = /sends (\d+) inputs .*? The apiserver refuses (\d+) of them \((\d+) kpack's webhook, (\d+) the CRD schemas\).*? Check refuses (\d+) inputs the webhook takes, in the (\d+) deliberate differences/s.exec(readme);
+    assert.ok(stated, "the README's parity figures");
+    assert.deepEqual(stated.slice(1).map(Number), [results.length, rejected.length, byWebhook, rejected.length - byWebhook, strict.length, DELIBERATE_DIFFERENCES.length], "the README's parity figures are this run's");
   });
 });

@@ -58,9 +58,8 @@ describe("Image wait loop over recorded Image and Build events", () => {
 
   it("a failed build fails the wait with the Build's name, its reason and where its logs are", async () => {
     const { ctx } = setup("image-build-failed.json", "app");
-    // The recorded build #3 was asked for the way triggerBuild asks for one.
-    ctx.previous = { ...ctx.args, triggerBuild: "a" };
-    ctx.args = { ...ctx.args, triggerBuild: "b" };
+    // The recorded build #3 is kpack's CONFIG build for a source change: generation 2 of the Image.
+    ctx.generation = 2;
     await assert.rejects(awaitImage(ctx), (e: Error) => {
       assert.match(e.message, /^Image .*\/app: Build app-build-3 failed: .*build.*kubectl logs -n \S+ \S+ --all-containers/s);
       return true;

@@ -41,6 +41,8 @@ const ALLOWED: Array<{ file: string; at: RegExp; why: string }> = [
   },
 ];
 
+/** `<runtime>://<id>` is how a kubelet writes a containerID (recorded pods and Builds carry them): an ID, not a host. */
+const CONTAINER_ID_SCHEMES = new Set(["containerd", "docker", "cri-o", "pulumi-kpack"]);
 const URL_RE = /\b([a-z][a-z0-9+.-]*):\/\/([^\s"'`<>()[\]{}\\]*(?:\[[0-9a-f:]+\][^\s"'`<>()\\/]*)?[^\s"'`<>()\\]*)/gi;
 const TLDS = "com|io|org|net|dev|app|cloud|ai|co|me|gov|edu|info|xyz|tech|site";
 const HOST_RE = new RegExp(`(?<![\\w.-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+(?:${TLDS}))(?![\\w-]|\\.[a-z0-9])`, "gi");
@@ -124,7 +126,7 @@ export function scan(rel: string, text: string, sdk: string): Violation[] {
 
     for (const m of line.matchAll(URL_RE)) {
       const authority = m[2].split(/[/?#]/)[0].replace(/^[^@]*@/, "");
-      if (authority === "" || dynamic(authority) || isLoopbackHost(authority)) {
+      if (authority === "" || dynamic(authority) || isLoopbackHost(authority) || (CONTAINER_ID_SCHEMES.has(m[1].toLowerCase()) && !authority.includes("."))) {
         seen.push([m.index, m.index + m[0].length]);
         continue;
       }
@@ -190,8 +192,19 @@ describe("tests name nothing off loopback", () => {
       '{ id: "paketo-buildpacks/java", version: "18.5.0" }',
       "`${registry}/pulumi-kpack/lifecycle:0.20.0`, `http://${host}/v2/`",
       'import * as assert from "node:assert/strict";',
+      '"containerID": "pulumi-kpack://0b5e6f6a-3c1d-4e5f-9a8b-7c6d5e4f3a2b/build", "containerID": "containerd://4f3a"',
     ];
     assert.deepEqual(scan("t.ts", ok.join("\n"), ""), []);
+  });
+
+  it("flags references off loopback, a runtime's scheme on a host name included", () => {
+    const off = [
+      ["url", 'url: "http://' + ["registry", "example", "com"].join(".") + '/app.tgz"'],
+      ["image", 'image: "' + ["paketobuildpacks", "run"].join("/") + ':base"'],
+      ["ip", 'const host = "' + [10, 1, 2, 3].join(".") + '";'],
+      ["runtime scheme on a host", '"containerID": "containerd://' + ["registry", "example", "com"].join(".") + '/x"'],
+    ];
+    for (const [what, text] of off) assert.ok(scan("t.ts", text, "").length > 0, `${what}: ${text}`);
   });
 
   it("finds no image, registry, host or URL off loopback", () => {

@@ -43,18 +43,23 @@ describe("Image wait over recorded kpack watch events", () => {
   });
 
   it("a failed rebuild turns the wait to failed with the Build's name, keeping the previous digest in outputs", () => {
-    const { states, last } = replay("image-build-failed.json");
+    // A source change (generation 2) whose build #3 fails.
+    const { states, last } = replay("image-build-failed.json", 2);
     const end = states[states.length - 1];
     assert.equal(end.state, "failed");
     assert.match((end as { message: string }).message, /BuildFailed/);
-    assert.ok(states.slice(1, -1).every((s) => s.state === "pending" && /app-build-3/.test(s.message)));
+    assert.ok(states.slice(0, -1).every((s) => s.state === "pending"), "pending until the build ends");
+    assert.ok(states.some((s) => s.state === "pending" && /app-build-3/.test(s.message)), "it names the build while it runs");
     assert.match(String(imageOutputs(last).latestImage), /@sha256:/, "the last good image stays the output");
   });
 
-  it("a rebuild kpack makes on its own shows as a new digest and build counter in the outputs (what refresh reports)", () => {
+  it("a rebuild of the same source (a TRIGGER) moves the build counter and the Build, and keeps the digest: real CNB builds are reproducible", () => {
     const { last } = replay("image-rebuild-succeeded.json");
     const first = (JSON.parse(fs.readFileSync(path.join(dir, "image-rebuild-succeeded.json"), "utf8")) as Recording).events.find((e) => e.object.kind === "Image")!.object;
-    assert.notEqual(imageOutputs(last).latestImage, imageOutputs(first).latestImage);
+    assert.equal(imageOutputs(first).buildCounter, 1);
     assert.equal(imageOutputs(last).buildCounter, 2);
+    assert.equal(imageOutputs(last).latestBuildRef, "app-build-2");
+    assert.equal(imageOutputs(last).latestBuildReason, "TRIGGER");
+    assert.equal(imageOutputs(last).latestImage, imageOutputs(first).latestImage, "the same source, buildpacks and run image give the same digest");
   });
 });

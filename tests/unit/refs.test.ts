@@ -165,4 +165,16 @@ describe("references by resource (sdk/refs.ts)", () => {
       /ClusterBuilder bad2: order\[0\]\.group\[0\]\.buildpack: got a Buildpack resource, but kpack expects ClusterBuildpack here/,
     );
   });
+
+  it("several resources under one component register: the parent's URN in their inputs is no dependency on it", async () => {
+    // A dependency on a component is one on all its children: each child would wait for its siblings.
+    const parent = new pulumi.ComponentResource("kpack:test:Group", "group", {});
+    const store = new ClusterStore("grouped-store", { sources: [{ image: "127.0.0.1:5000/buildpacks/a:1" }] }, { parent });
+    const stack = new ClusterStack("grouped-stack", stackArgs, { parent });
+    const inputs = await Promise.race([
+      Promise.all([inputsOf(store, "grouped-store"), inputsOf(stack, "grouped-stack")]),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the children of one component wait for each other")), 5000)),
+    ]);
+    assert.match(String(inputs[1].resourceUrn), /kpack:test:Group\$pulumi-nodejs:dynamic\/kpack:ClusterStack::grouped-stack$/);
+  });
 });

@@ -36,7 +36,7 @@ const NEXT_BUILD = [
 const BUILD_CONFIG = ["env", "resources", "services"] as const;
 
 /** Inputs that are pulumi-kpack's own settings, not part of the Image. */
-const SETTINGS = ["timeoutSeconds", "forceConflicts", "skipAwait", "rebuildOnBuilderChange", "kubeconfig", "context", "installKpack", "providerVersion"] as const;
+const SETTINGS = ["timeoutSeconds", "forceConflicts", "adopt", "skipAwait", "rebuildOnBuilderChange", "kubeconfig", "context", "installKpack", "providerVersion"] as const;
 
 /** Inputs whose change replaces the Image (a new Image starts at build #1). */
 const REPLACING = ["tag", "name", "namespace"] as const;
@@ -86,7 +86,11 @@ const list = (xs: readonly string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join
  */
 export function describeImageChange(olds: Props | undefined, news: Props): string | undefined {
   const notWaited = news.skipAwait === true ? " (skipAwait: not waited for)" : "";
-  if (!olds) return `will build #1: a new Image${notWaited}`;
+  if (!olds) {
+    return news.adopt === true
+      ? `takes over Image ${String(news.name ?? "")} if it exists (no build when its spec matches, its build history kept), else will build #1: a new Image${notWaited}`
+      : `will build #1: a new Image${notWaited}`;
+  }
   const replacedBy = REPLACING.filter((k) => changed(olds[k], news[k]));
   if (replacedBy.length) return `will build #1: ${list(replacedBy)} changed, which replaces the Image${notWaited}`;
 

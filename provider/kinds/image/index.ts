@@ -5,6 +5,7 @@ import { compact } from "../../values";
 import { awaitImage, awaitPredecessorBuilds } from "./await";
 import { describeImageChange } from "./build-plan";
 import { imageOutputs } from "./status";
+import { readProvenance, refreshLine } from "./provenance";
 import { apiMessage, get, FIELD_MANAGER } from "../../kube/objects";
 import * as k8s from "@kubernetes/client-node";
 import { Cache, cacheReplacementPatch, cacheTransitionProblems, liveVolumeConflict } from "./cache";
@@ -52,6 +53,8 @@ export const image = defineKind<ImageInputs>({
   }),
   companions: (a) => imageAccess(a).objects,
   outputs: imageOutputs,
+  moreOutputs: readProvenance,
+  describeRefresh: refreshLine,
   await: awaitImage,
   beforeCreate: awaitPredecessorBuilds,
   // `pulumi preview` tells whether a change builds, and why.
