@@ -60,3 +60,15 @@ export async function readImageFile(ref: string, file: string, creds?: Credentia
   }
   return undefined;
 }
+
+/** The config labels of image `ref` on a loopback registry (what the lifecycle's exporter wrote, io.buildpacks.*). */
+export async function readImageLabels(ref: string, creds?: Credentials): Promise<Record<string, string>> {
+  const m = await getManifest(ref, creds);
+  if (m.status !== 200) throw new Error(`${ref}: the registry answered ${m.status} for its manifest.`);
+  const config = (JSON.parse(m.body ?? "{}") as { config?: { digest: string } }).config?.digest;
+  const [host, ...rest] = ref.split("@")[0].split("/");
+  const repo = rest.join("/").replace(/:[^/]*$/, "");
+  const res = await fetch(`http://${host}/v2/${repo}/blobs/${config}`, creds ? { headers: { authorization: basicAuth(creds) } } : {});
+  if (!res.ok) throw new Error(`${ref}: config ${config} answered ${res.status}.`);
+  return ((await res.json()) as { config?: { Labels?: Record<string, string> } }).config?.Labels ?? {};
+}

@@ -8,6 +8,7 @@ import { nudgeSourceResolvers } from "../../devenv/git-server";
 import { BUILDPACKS, pushBuildpackage } from "../../devenv/cnb-images";
 import { buildImage, filesDir } from "../../devenv/imagetool";
 import { getManifest } from "../../devenv/registry";
+import { readImageLabels } from "../../devenv/image-files";
 import { kube } from "../../provider/kube/client";
 import { waitUntil } from "../../provider/kube/objects";
 import type { BuildProvenance } from "../../sdk";
@@ -93,7 +94,15 @@ describe("day two: kpack's own rebuilds reach the Deployment with pulumi up --re
         assert.equal(built.latestImage, `${appTag}@${(await getManifest(`${appTag}:latest`)).digest}`);
         assert.deepEqual(up.summary.resourceChanges, { same: 6, update: 1 }, "only the Deployment changes: nothing else is rebuilt or replaced");
         assert.equal(value(up.outputs, "buildCounter"), n, "no build besides kpack's");
-        return { said, provenance: value(up.outputs, "provenance") as BuildProvenance, latestImage: built.latestImage! };
+        // Provenance agrees with what the real lifecycle wrote into the pushed image's labels.
+        const provenance = value(up.outputs, "provenance") as BuildProvenance;
+        const labels = await readImageLabels(built.latestImage!);
+        const buildMeta = JSON.parse(labels["io.buildpacks.build.metadata"] ?? "{}") as { buildpacks?: Array<{ id: string; version: string }> };
+        const lifecycleMeta = JSON.parse(labels["io.buildpacks.lifecycle.metadata"] ?? "{}") as { runImage?: { reference?: string } };
+        assert.deepEqual(provenance.buildpacks, (buildMeta.buildpacks ?? []).map((b) => ({ id: b.id, version: b.version })), "the buildpacks the lifecycle recorded");
+        assert.equal(provenance.runImage.split("@")[1], lifecycleMeta.runImage?.reference?.split("@")[1] ?? lifecycleMeta.runImage?.reference, "the run image the lifecycle based it on");
+        assert.equal(provenance.image, built.latestImage);
+        return { said, provenance, latestImage: built.latestImage! };
       };
 
       // COMMIT: a push to the branch.
