@@ -44,16 +44,10 @@ export function tarEntries(tar: Buffer): Array<{ name: string; type: string; dat
 
 /** The content of `file` (a path inside the image, with or without a leading '/') in image `ref` on a loopback registry, or undefined. */
 export async function readImageFile(ref: string, file: string, creds?: Credentials): Promise<string | undefined> {
-  const m = await getManifest(ref, creds);
-  if (m.status !== 200) throw new Error(`${ref}: the registry answered ${m.status} for its manifest.`);
-  const manifest = JSON.parse(m.body ?? "{}") as { layers?: Array<{ digest: string; mediaType?: string }> };
-  const [host, ...rest] = ref.split("@")[0].split("/");
-  const repo = rest.join("/").replace(/:[^/]*$/, "");
+  const { manifest, blob } = await openImage(ref, creds);
   const want = file.replace(/^\//, "");
   for (const layer of [...(manifest.layers ?? [])].reverse()) {
-    const res = await fetch(`http://${host}/v2/${repo}/blobs/${layer.digest}`, creds ? { headers: { authorization: basicAuth(creds) } } : {});
-    if (!res.ok) throw new Error(`${ref}: layer ${layer.digest} answered ${res.status}.`);
-    const body = Buffer.from(await res.arrayBuffer());
+    const body = await blob(layer.digest);
     const tar = body[0] === 0x1f && body[1] === 0x8b ? zlib.gunzipSync(body) : body;
     const entry = tarEntries(tar).find((e) => e.name === want && (e.type === "0" || e.type === "\0"));
     if (entry) return entry.data.toString("utf8");
@@ -63,12 +57,22 @@ export async function readImageFile(ref: string, file: string, creds?: Credentia
 
 /** The config labels of image `ref` on a loopback registry (what the lifecycle's exporter wrote, io.buildpacks.*). */
 export async function readImageLabels(ref: string, creds?: Credentials): Promise<Record<string, string>> {
+  const { manifest, blob } = await openImage(ref, creds);
+  const config = JSON.parse((await blob(manifest.config?.digest ?? "")).toString("utf8")) as { config?: { Labels?: Record<string, string> } };
+  return config.config?.Labels ?? {};
+}
+
+/** An image's manifest on a loopback registry, and a reader of its blobs. */
+async function openImage(ref: string, creds?: Credentials) {
   const m = await getManifest(ref, creds);
   if (m.status !== 200) throw new Error(`${ref}: the registry answered ${m.status} for its manifest.`);
-  const config = (JSON.parse(m.body ?? "{}") as { config?: { digest: string } }).config?.digest;
+  const manifest = JSON.parse(m.body ?? "{}") as { config?: { digest: string }; layers?: Array<{ digest: string; mediaType?: string }> };
   const [host, ...rest] = ref.split("@")[0].split("/");
   const repo = rest.join("/").replace(/:[^/]*$/, "");
-  const res = await fetch(`http://${host}/v2/${repo}/blobs/${config}`, creds ? { headers: { authorization: basicAuth(creds) } } : {});
-  if (!res.ok) throw new Error(`${ref}: config ${config} answered ${res.status}.`);
-  return ((await res.json()) as { config?: { Labels?: Record<string, string> } }).config?.Labels ?? {};
+  const blob = async (digest: string): Promise<Buffer> => {
+    const res = await fetch(`http://${host}/v2/${repo}/blobs/${digest}`, creds ? { headers: { authorization: basicAuth(creds) } } : {});
+    if (!res.ok) throw new Error(`${ref}: blob ${digest} answered ${res.status}.`);
+    return Buffer.from(await res.arrayBuffer());
+  };
+  return { manifest, blob };
 }

@@ -50,17 +50,10 @@ const v1 = z
     clusterBuilders: z.array(clusterBuilderV3).optional(),
   })
   .strict();
-const v1alpha3 = z
-  .object({
-    apiVersion: z.literal("kp.kpack.io/v1alpha3"),
-    kind: z.literal("DependencyDescriptor"),
-    defaultClusterStack: objectName.optional(),
-    defaultClusterBuilder: objectName.optional(),
-    lifecycle: z.object({ image: imageReference }).strict().optional(),
-    clusterStores: z.array(clusterStore).optional(),
-    clusterStacks: z.array(clusterStack).optional(),
-    clusterBuilders: z.array(clusterBuilderV3).optional(),
-  })
+// v1 without lifecycles and buildpacks, and with one lifecycle image.
+const v1alpha3 = v1
+  .pick({ kind: true, defaultClusterStack: true, defaultClusterBuilder: true, clusterStores: true, clusterStacks: true, clusterBuilders: true })
+  .extend({ apiVersion: z.literal("kp.kpack.io/v1alpha3"), lifecycle: z.object({ image: imageReference }).strict().optional() })
   .strict();
 const v1alpha1 = z
   .object({
@@ -84,7 +77,8 @@ export interface ResolvedDescriptor {
   clusterLifecycles: Array<{ name: string; image: string }>;
   clusterBuildpacks: Array<{ name: string; image: string }>;
   clusterStores: Array<{ name: string; sources: Array<{ image: string }> }>;
-  clusterStacks: Array<{ name: string; buildImage: { image: string }; runImage: { image: string } }>;
+  /** `copyOf`: the stack kp's `default` copy was made from. */
+  clusterStacks: Array<{ name: string; buildImage: { image: string }; runImage: { image: string }; copyOf?: string }>;
   clusterBuilders: DescriptorClusterBuilder[];
 }
 
@@ -144,7 +138,7 @@ export function resolveDescriptor(doc: unknown): { descriptor?: ResolvedDescript
   const lifecycles = [...(d.clusterLifecycles ?? [])];
   const buildpacks = [...(d.clusterBuildpacks ?? [])];
   const stores = [...(d.clusterStores ?? [])];
-  const stacks = [...(d.clusterStacks ?? [])];
+  const stacks: ResolvedDescriptor["clusterStacks"] = [...(d.clusterStacks ?? [])];
   const builders = [...(d.clusterBuilders ?? [])];
   const out: string[] = [];
   const unique = (what: string, list: Array<{ name: string }>) => {
@@ -174,7 +168,7 @@ export function resolveDescriptor(doc: unknown): { descriptor?: ResolvedDescript
   }
   if (known("clusterStacks", stacks, d.defaultClusterStack, "defaultClusterStack") && d.defaultClusterStack !== "default") {
     const s = stacks.find((x) => x.name === d.defaultClusterStack)!;
-    stacks.push({ ...s, name: "default" });
+    stacks.push({ ...s, name: "default", copyOf: s.name });
   }
   builders.forEach((b, i) => {
     known("clusterStacks", stacks, b.clusterStack, `clusterBuilders[${i}] (${b.name}): clusterStack`);

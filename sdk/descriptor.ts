@@ -62,10 +62,10 @@ export class Descriptor extends pulumi.ComponentResource {
       }
     }
     const { descriptor: d, problems } = resolveDescriptor(doc);
-    const idOf = (stack: string) => args.stackIds?.[stack] ?? args.stackId;
+    // The copy kp makes as "default" has the id of the stack it copies.
+    const idOf = (s: { name: string; copyOf?: string }) => args.stackIds?.[s.name] ?? (s.copyOf ? args.stackIds?.[s.copyOf] : undefined) ?? args.stackId;
     for (const [i, s] of (d?.clusterStacks ?? []).entries()) {
-      // The copy kp makes as "default" has the id of the stack it copies.
-      if (!idOf(s.name)) problems.push(`clusterStacks[${i}] (${s.name}): no stack id: kp reads it from the build image's io.buildpacks.stack.id label, which a program cannot at preview; give it in stackIds: { ${s.name}: "io.buildpacks.stacks.jammy" }, or stackId for all`);
+      if (!idOf(s)) problems.push(`clusterStacks[${i}] (${s.name}): no stack id: kp reads it from the build image's io.buildpacks.stack.id label, which a program cannot at preview; give it in stackIds: { ${s.name}: "io.buildpacks.stacks.jammy" }, or stackId for all`);
     }
     if (!d || problems.length) {
       throw new Error(`Descriptor ${name}: the descriptor is not one kp import takes:\n  ${problems.join("\n  ")}`);
@@ -76,7 +76,7 @@ export class Descriptor extends pulumi.ComponentResource {
     for (const b of d.clusterBuildpacks) this.clusterBuildpacks[b.name] = new ClusterBuildpack(`${name}-${b.name}`, { ...shared, name: b.name, image: b.image }, child);
     for (const s of d.clusterStores) this.clusterStores[s.name] = new ClusterStore(`${name}-${s.name}`, { ...shared, name: s.name, sources: s.sources }, child);
     for (const s of d.clusterStacks) {
-      this.clusterStacks[s.name] = new ClusterStack(`${name}-${s.name}`, { ...shared, name: s.name, stackId: idOf(s.name)!, buildImage: s.buildImage.image, runImage: s.runImage.image }, child);
+      this.clusterStacks[s.name] = new ClusterStack(`${name}-${s.name}`, { ...shared, name: s.name, stackId: idOf(s)!, buildImage: s.buildImage.image, runImage: s.runImage.image }, child);
     }
     const lifecycle = d.defaultClusterLifecycle ? this.clusterLifecycles[d.defaultClusterLifecycle] : undefined;
     for (const b of d.clusterBuilders) {

@@ -42,6 +42,7 @@ describe("kp import descriptors", () => {
     assert.deepEqual(problems, []);
     assert.deepEqual(d!.clusterStacks.map((s) => s.name), ["some-stack", "default"]);
     assert.deepEqual(d!.clusterStacks[1].runImage, { image: `${R}/run-image` });
+    assert.equal(d!.clusterStacks[1].copyOf, "some-stack", "the default copy knows its stack, for its stack id");
     assert.deepEqual(d!.clusterBuilders.map((b) => b.name), ["some-cb", "default"]);
     assert.deepEqual(d!.clusterBuilders[1].order, [{ group: [{ id: "buildpack" }] }]);
     assert.deepEqual(d!.clusterLifecycles, [{ name: "some-lifecycle", image: `${R}/lifecycle-image` }]);

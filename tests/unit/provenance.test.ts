@@ -34,7 +34,8 @@ describe("Image provenance, from Builds recorded from the real controller and li
     const builds = recordedBuilds("image-build-failed.json");
     assert.ok(builds.some((b) => b.metadata?.name === image.status.latestBuildRef), "the failed build is recorded");
     const build = provenanceBuild(builds, image.status.latestImage);
-    assert.notEqual(build?.metadata?.name, image.status.latestBuildRef, "not the failed build");
+    assert.equal(image.status.latestBuildRef, "app-build-3");
+    assert.equal(build?.metadata?.name, "app-build-2", "the last successful build, not the failed one");
   });
 
   it("picks the highest-numbered successful build that pushed the image, and none for an image no build pushed", () => {
