@@ -30,7 +30,10 @@ export interface BenchConfig {
 /** The provider's checked inputs for raw args (check() adds the same bookkeeping keys). */
 function objectsOf<A extends CommonInputs>(def: KindDefinition<A>, raw: Record<string, unknown>): KubeObject[] {
   const args = def.schema.inputs.parse({ ...raw, logicalName: String(raw.name), providerVersion: "bench" });
-  return [...companionsOf(def, args, `${def.kind} ${raw.namespace ? `${raw.namespace}/` : ""}${raw.name}`), toObject(def, args)];
+  return [
+    ...companionsOf(def, args, `${def.kind} ${typeof raw.namespace === "string" && raw.namespace ? `${raw.namespace}/` : ""}${String(raw.name)}`),
+    toObject(def, args),
+  ];
 }
 
 export function benchObjects(c: BenchConfig): KubeObject[] {

@@ -57,7 +57,11 @@ function peakWatches(samples: Sample[], n: number, op: Op): string {
   let best = 0;
   let where = "";
   for (const s of of(samples, n, op)) {
-    for (const [key, v] of Object.entries(s.requests?.peakWatches ?? {})) if (v > best) (best = v), (where = key.split(" ")[0]);
+    for (const [key, v] of Object.entries(s.requests?.peakWatches ?? {}))
+      if (v > best) {
+        best = v;
+        where = key.split(" ")[0];
+      }
   }
   return best ? `${best} (${where})` : "0";
 }
@@ -70,9 +74,13 @@ export function writeResults(samples: Sample[], meta: { runs: number; ns: number
   const rows: string[] = [];
   rows.push(`# Bench: kubectl and pulumi-kpack, N Images sharing one ClusterBuilder`);
   rows.push("");
-  rows.push(`\`npm run bench\` on this machine (${meta.machine}), ${new Date().toISOString().slice(0, 16)}Z. Median of ${meta.runs} runs per N (seconds); every run creates fresh objects.`);
+  rows.push(
+    `\`npm run bench\` on this machine (${meta.machine}), ${new Date().toISOString().slice(0, 16)}Z. Median of ${meta.runs} runs per N (seconds); every run creates fresh objects.`,
+  );
   rows.push("");
-  rows.push("| N | kubectl apply+wait | pulumi up | empty program up | up − empty | ratio (target ≤ 1.1 at N=50) | kubectl delete --wait | pulumi destroy | ratio (target ≤ 1.5) | empty program destroy | destroy − empty, ratio | no-change preview | no-change up |");
+  rows.push(
+    "| N | kubectl apply+wait | pulumi up | empty program up | up − empty | ratio (target ≤ 1.1 at N=50) | kubectl delete --wait | pulumi destroy | ratio (target ≤ 1.5) | empty program destroy | destroy − empty, ratio | no-change preview | no-change up |",
+  );
   rows.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const n of ns) {
     const ka = med(samples, n, "kubectl apply+wait");
@@ -88,9 +96,13 @@ export function writeResults(samples: Sample[], meta: { runs: number; ns: number
     );
   }
   rows.push("");
-  rows.push("Requests the provider (or kubectl) made, from the apiserver's audit log of its own user: per Image, by verb (median over runs); the total of a no-change command (target 0); the most watches it held open at once on one resource in one namespace; and the dynamic-provider process's peak RSS (VmHWM).");
+  rows.push(
+    "Requests the provider (or kubectl) made, from the apiserver's audit log of its own user: per Image, by verb (median over runs); the total of a no-change command (target 0); the most watches it held open at once on one resource in one namespace; and the dynamic-provider process's peak RSS (VmHWM).",
+  );
   rows.push("");
-  rows.push("| N | pulumi up, per Image | kubectl apply+wait, per Image | pulumi destroy, per Image | kubectl delete, per Image | no-change preview / up, total | peak open watches (up) | provider peak RSS MB (up / destroy) |");
+  rows.push(
+    "| N | pulumi up, per Image | kubectl apply+wait, per Image | pulumi destroy, per Image | kubectl delete, per Image | no-change preview / up, total | peak open watches (up) | provider peak RSS MB (up / destroy) |",
+  );
   rows.push("|---|---|---|---|---|---|---|---|");
   for (const n of ns) {
     const rss = (op: Op) => {
@@ -110,7 +122,12 @@ export function writeResults(samples: Sample[], meta: { runs: number; ns: number
 
 /** Median time against N on log-log axes, one line per command. */
 function plot(samples: Sample[], ns: number[]): string {
-  const W = 720, H = 440, L = 60, R = 200, T = 30, B = 50;
+  const W = 720,
+    H = 440,
+    L = 60,
+    R = 200,
+    T = 30,
+    B = 50;
   const series: Array<{ op: Op; color: string; dash?: string }> = [
     { op: "kubectl apply+wait", color: "#1f77b4" },
     { op: "pulumi up", color: "#d62728" },
@@ -119,7 +136,10 @@ function plot(samples: Sample[], ns: number[]): string {
     { op: "empty program up", color: "#7f7f7f", dash: "2 3" },
     { op: "no-change up", color: "#2ca02c", dash: "2 3" },
   ];
-  const points = series.map((s) => ({ ...s, pts: ns.map((n) => [n, med(samples, n, s.op)] as const).filter((p): p is readonly [number, number] => p[1] !== undefined) }));
+  const points = series.map((s) => ({
+    ...s,
+    pts: ns.map((n) => [n, med(samples, n, s.op)] as const).filter((p): p is readonly [number, number] => p[1] !== undefined),
+  }));
   const ys = points.flatMap((p) => p.pts.map((q) => q[1]));
   if (!ys.length || !ns.length) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"/>\n`;
   const lx = (v: number) => Math.log10(Math.max(v, 1));
@@ -136,19 +156,28 @@ function plot(samples: Sample[], ns: number[]): string {
     for (const m of [1, 2, 5]) {
       const v = m * 10 ** e;
       if (ly(v) > y1) continue;
-      out.push(`<line x1="${L}" x2="${W - R}" y1="${Y(v)}" y2="${Y(v)}" stroke="#ddd"/><text x="${L - 6}" y="${Y(v) + 4}" text-anchor="end">${v}</text>`);
+      out.push(
+        `<line x1="${L}" x2="${W - R}" y1="${Y(v)}" y2="${Y(v)}" stroke="#ddd"/><text x="${L - 6}" y="${Y(v) + 4}" text-anchor="end">${v}</text>`,
+      );
     }
   }
-  for (const n of ns) out.push(`<line x1="${X(n)}" x2="${X(n)}" y1="${T}" y2="${H - B}" stroke="#eee"/><text x="${X(n)}" y="${H - B + 16}" text-anchor="middle">${n}</text>`);
+  for (const n of ns)
+    out.push(
+      `<line x1="${X(n)}" x2="${X(n)}" y1="${T}" y2="${H - B}" stroke="#eee"/><text x="${X(n)}" y="${H - B + 16}" text-anchor="middle">${n}</text>`,
+    );
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">N (Images sharing one ClusterBuilder)</text>`);
-  out.push(`<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="black"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="black"/>`);
+  out.push(
+    `<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="black"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="black"/>`,
+  );
   points.forEach((p, i) => {
     if (!p.pts.length) return;
     const d = p.pts.map((q, j) => `${j ? "L" : "M"}${X(q[0]).toFixed(1)},${Y(q[1]).toFixed(1)}`).join(" ");
     out.push(`<path d="${d}" fill="none" stroke="${p.color}" stroke-width="2"${p.dash ? ` stroke-dasharray="${p.dash}"` : ""}/>`);
     for (const q of p.pts) out.push(`<circle cx="${X(q[0]).toFixed(1)}" cy="${Y(q[1]).toFixed(1)}" r="3" fill="${p.color}"/>`);
     const ly0 = T + 10 + i * 20;
-    out.push(`<line x1="${W - R + 12}" x2="${W - R + 40}" y1="${ly0}" y2="${ly0}" stroke="${p.color}" stroke-width="2"${p.dash ? ` stroke-dasharray="${p.dash}"` : ""}/><text x="${W - R + 46}" y="${ly0 + 4}">${p.op}</text>`);
+    out.push(
+      `<line x1="${W - R + 12}" x2="${W - R + 40}" y1="${ly0}" y2="${ly0}" stroke="${p.color}" stroke-width="2"${p.dash ? ` stroke-dasharray="${p.dash}"` : ""}/><text x="${W - R + 46}" y="${ly0 + 4}">${p.op}</text>`,
+    );
   });
   out.push("</svg>");
   return out.join("\n") + "\n";

@@ -29,7 +29,10 @@ import { toYaml } from "../devenv/kpack-manifest";
  * BENCH_N (default 1,10,50,200) and BENCH_RUNS (default 3) choose the sizes and repeats.
  */
 const execFileP = promisify(execFile);
-const Ns = (process.env.BENCH_N ?? "1,10,50,200").split(",").map(Number).filter((n) => n > 0);
+const Ns = (process.env.BENCH_N ?? "1,10,50,200")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** `pulumi up --parallel`: the CLI's default is 4 × cores (8 here), far fewer than the Images kpack builds at once. */
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 256);
@@ -55,13 +58,16 @@ async function main(): Promise<void> {
     fs.writeFileSync(providerKubeconfig, cluster.userKubeconfig(PROVIDER_USER, ["system:masters"]), { mode: 0o600 });
     fs.writeFileSync(kubectlKubeconfig, cluster.userKubeconfig(KUBECTL_USER, ["system:masters"]), { mode: 0o600 });
     const pulumi = await pulumiEnv(baseDir, providerKubeconfig);
-    const k = (args: string[], kubeconfig = kubectlKubeconfig) => execFileP(kubectl, [`--kubeconfig=${kubeconfig}`, ...args], { maxBuffer: 64 << 20 });
+    const k = (args: string[], kubeconfig = kubectlKubeconfig) =>
+      execFileP(kubectl, [`--kubeconfig=${kubeconfig}`, ...args], { maxBuffer: 64 << 20 });
     const admin = (args: string[]) => k(args, cluster.kubeconfigPath);
     const source = await exampleConfig(cluster, kp, `${kp.registry.host}/bench`, "bench");
     const samples: Sample[] = [];
     const record = (s: Sample) => {
       samples.push(s);
-      log(`N=${s.n} run ${s.run} ${s.op}: ${s.seconds.toFixed(1)}s${s.requests ? ` requests ${JSON.stringify(s.requests.byVerb)}` : ""}${s.rssMb ? ` rss ${s.rssMb.toFixed(0)}MB` : ""} cpu ${JSON.stringify(s.cpu)}`);
+      log(
+        `N=${s.n} run ${s.run} ${s.op}: ${s.seconds.toFixed(1)}s${s.requests ? ` requests ${JSON.stringify(s.requests.byVerb)}` : ""}${s.rssMb ? ` rss ${s.rssMb.toFixed(0)}MB` : ""} cpu ${JSON.stringify(s.cpu)}`,
+      );
       writeResults(samples, { runs: RUNS, ns: Ns, machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB` });
     };
     const timed = async (n: number, run: number, op: Sample["op"], user: string | undefined, f: () => Promise<unknown>): Promise<void> => {
@@ -84,8 +90,16 @@ async function main(): Promise<void> {
         const kns = `bench-k-${suffix}`;
         await admin(["create", "namespace", kns]);
         const cfg: BenchConfig = {
-          stackId: source.stackId, buildImage: source.buildImage, runImage: source.runImage, buildpackage: source.buildpackage,
-          buildpackId: source.buildpackId, sourceUrl: source.sourceUrl, namespace: kns, count: n, suffix, registry: `${kp.registry.host}/bench-k-${suffix}`,
+          stackId: source.stackId,
+          buildImage: source.buildImage,
+          runImage: source.runImage,
+          buildpackage: source.buildpackage,
+          buildpackId: source.buildpackId,
+          sourceUrl: source.sourceUrl,
+          namespace: kns,
+          count: n,
+          suffix,
+          registry: `${kp.registry.host}/bench-k-${suffix}`,
         };
         const file = path.join(baseDir, `kubectl-${n}-${run}.yaml`);
         fs.writeFileSync(file, benchYaml(cfg));
@@ -102,7 +116,13 @@ async function main(): Promise<void> {
         const pns = `bench-p-${suffix}`;
         await admin(["create", "namespace", pns]);
         const stack = await pulumi.programStack(exampleDir("many-images"), `n${n}-${suffix}`);
-        await configure(stack, { ...source, namespace: pns, builderNamespace: pns, count: String(n), registry: `${kp.registry.host}/bench-p-${suffix}` });
+        await configure(stack, {
+          ...source,
+          namespace: pns,
+          builderNamespace: pns,
+          count: String(n),
+          registry: `${kp.registry.host}/bench-p-${suffix}`,
+        });
         await timed(n, run, "pulumi up", PROVIDER_USER, () => stack.up({ onEvent: timeline(), parallel: PARALLEL }));
         await timed(n, run, "no-change preview", PROVIDER_USER, () => stack.preview());
         await timed(n, run, "no-change up", PROVIDER_USER, () => stack.up({ parallel: PARALLEL }));
@@ -111,7 +131,13 @@ async function main(): Promise<void> {
         if (run === 1 && n > 1 && n <= DEFAULT_PARALLEL_UP_MAX_N) {
           // Once per N: `pulumi up` as the CLI runs it by default, at most 4 × cores resource operations at once.
           const dflt = await pulumi.programStack(exampleDir("many-images"), `default-${n}-${suffix}`);
-          await configure(dflt, { ...source, namespace: pns, builderNamespace: pns, count: String(n), registry: `${kp.registry.host}/bench-d-${suffix}` });
+          await configure(dflt, {
+            ...source,
+            namespace: pns,
+            builderNamespace: pns,
+            count: String(n),
+            registry: `${kp.registry.host}/bench-d-${suffix}`,
+          });
           await timed(n, run, "pulumi up, default --parallel", PROVIDER_USER, () => dflt.up({ onEvent: timeline() }));
           await dflt.destroy({ parallel: PARALLEL });
           await dflt.workspace.removeStack(dflt.name);

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cacheRoot, repoRoot } from "./paths";
 import { versions } from "./versions";
 
@@ -33,7 +33,10 @@ function ownModuleCacheDir(module: string): string {
   const h = crypto.createHash("sha256");
   for (const f of fs.readdirSync(dir).sort()) {
     if (!/\.(go|mod|sum)$/.test(f)) continue;
-    h.update(f).update("\0").update(fs.readFileSync(path.join(dir, f))).update("\0");
+    h.update(f)
+      .update("\0")
+      .update(fs.readFileSync(path.join(dir, f)))
+      .update("\0");
   }
   return `${module}-${h.digest("hex").slice(0, 12)}`;
 }
@@ -133,7 +136,6 @@ export const binaries = {
   },
 } satisfies Record<string, BinarySpec>;
 
-
 function envName(name: string): string {
   return "TEST_ASSET_" + name.toUpperCase().replace(/-/g, "_");
 }
@@ -183,20 +185,9 @@ export function locate(spec: BinarySpec): { path: string; source: string } | und
 export function ensureBinary(spec: BinarySpec): string {
   const found = locate(spec);
   if (found) return found.path;
-  const lockDir = path.join(cacheRoot(), "locks", spec.cacheDir);
-  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+  const lockDir = lockPath(spec);
   const started = Date.now();
-  // A lock older than 2 hours belongs to a build that died; no build takes that long.
-  for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      break;
-    } catch {
-      const age = Date.now() - fs.statSync(lockDir).mtimeMs;
-      if (age > 2 * 3600_000) fs.rmSync(lockDir, { recursive: true, force: true });
-      else spawnSync("sleep", ["2"]);
-    }
-  }
+  while (!tryLock(lockDir)) spawnSync("sleep", ["2"]);
   try {
     const again = locate(spec);
     if (again) return again.path;
@@ -211,6 +202,63 @@ export function ensureBinary(spec: BinarySpec): string {
     const built = locate(spec);
     if (!built) throw new Error(`scripts/build/${spec.script} finished but ${spec.name} is not in ${path.join(cacheRoot(), "bin", spec.cacheDir)}.`);
     process.stderr.write(`pulumi-kpack test env: built ${spec.cacheDir} in ${Math.round((Date.now() - started) / 1000)}s\n`);
+    return built.path;
+  } finally {
+    fs.rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+function lockPath(spec: BinarySpec): string {
+  const lockDir = path.join(cacheRoot(), "locks", spec.cacheDir);
+  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+  return lockDir;
+}
+
+/** Takes the build lock of a cache entry; a lock older than 2 hours belongs to a build that died (none takes that long). */
+function tryLock(lockDir: string): boolean {
+  try {
+    fs.mkdirSync(lockDir);
+    return true;
+  } catch {
+    let age: number;
+    try {
+      age = Date.now() - fs.statSync(lockDir).mtimeMs;
+    } catch {
+      return false; // released between the two calls: try again
+    }
+    if (age > 2 * 3600_000) fs.rmSync(lockDir, { recursive: true, force: true });
+    return false;
+  }
+}
+
+/**
+ * ensureBinary without blocking the event loop, so several builds run at once
+ * (their module downloads overlap the others' compiles). The script's output
+ * goes to `logFile`, not the terminal; a failure's error carries its tail.
+ */
+export async function buildBinary(spec: BinarySpec, logFile: string): Promise<string> {
+  const found = locate(spec);
+  if (found) return found.path;
+  const lockDir = lockPath(spec);
+  while (!tryLock(lockDir)) await new Promise((r) => setTimeout(r, 2000));
+  try {
+    const again = locate(spec);
+    if (again) return again.path;
+    const out = fs.openSync(logFile, "a");
+    const code = await new Promise<number | string>((resolve, reject) => {
+      const child = spawn("bash", [path.join(repoRoot, "scripts", "build", spec.script), ...spec.args], {
+        stdio: ["ignore", out, out],
+        env: process.env,
+      });
+      child.on("error", reject);
+      child.on("exit", (c, sig) => resolve(c ?? sig ?? "unknown"));
+    }).finally(() => fs.closeSync(out));
+    if (code !== 0) {
+      const tail = fs.readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n");
+      throw new Error(`Building ${spec.cacheDir} failed (scripts/build/${spec.script} exited ${code}); the end of ${logFile}:\n${tail}`);
+    }
+    const built = locate(spec);
+    if (!built) throw new Error(`scripts/build/${spec.script} finished but ${spec.name} is not in ${path.join(cacheRoot(), "bin", spec.cacheDir)}.`);
     return built.path;
   } finally {
     fs.rmSync(lockDir, { recursive: true, force: true });

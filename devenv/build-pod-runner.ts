@@ -60,29 +60,45 @@ function q(s: string): string {
 
 /** Kubernetes $(VAR) expansion ($$ escapes; unknown names stay as written). */
 export function expand(s: string, env: Record<string, string>): string {
-  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => (name === undefined ? "$" : env[name] ?? m));
+  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => (name === undefined ? "$" : (env[name] ?? m)));
 }
 
 /** A downward-API fieldRef of a pod, as the kubelet resolves it. */
 export function podField(pod: k8s.V1Pod, fieldPath: string): string {
   const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
   if (m) return (m[1] === "labels" ? pod.metadata?.labels : pod.metadata?.annotations)?.[m[2]] ?? "";
-  const map = (o: Record<string, string> | undefined) => Object.entries(o ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n");
+  const map = (o: Record<string, string> | undefined) =>
+    Object.entries(o ?? {})
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join("\n");
   switch (fieldPath) {
-    case "metadata.name": return pod.metadata?.name ?? "";
-    case "metadata.namespace": return pod.metadata?.namespace ?? "";
-    case "metadata.uid": return pod.metadata?.uid ?? "";
-    case "metadata.labels": return map(pod.metadata?.labels);
-    case "metadata.annotations": return map(pod.metadata?.annotations);
-    case "spec.nodeName": return NODE_NAME;
-    case "spec.serviceAccountName": return pod.spec?.serviceAccountName ?? "";
-    case "status.hostIP": case "status.podIP": return "127.0.0.1";
-    default: throw new Error(`fieldRef ${fieldPath} is not supported by the build-pod runner`);
+    case "metadata.name":
+      return pod.metadata?.name ?? "";
+    case "metadata.namespace":
+      return pod.metadata?.namespace ?? "";
+    case "metadata.uid":
+      return pod.metadata?.uid ?? "";
+    case "metadata.labels":
+      return map(pod.metadata?.labels);
+    case "metadata.annotations":
+      return map(pod.metadata?.annotations);
+    case "spec.nodeName":
+      return NODE_NAME;
+    case "spec.serviceAccountName":
+      return pod.spec?.serviceAccountName ?? "";
+    case "status.hostIP":
+    case "status.podIP":
+      return "127.0.0.1";
+    default:
+      throw new Error(`fieldRef ${fieldPath} is not supported by the build-pod runner`);
   }
 }
 
 class ContainerError extends Error {
-  constructor(readonly reason: string, message: string) {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -117,7 +133,11 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     res.writeHead(200, { "content-type": "text/plain" });
     let text = fs.readFileSync(file, "utf8");
     const tailLines = Number(url.searchParams.get("tailLines") ?? NaN);
-    if (tailLines >= 0) text = text.split("\n").slice(-tailLines - 1).join("\n");
+    if (tailLines >= 0)
+      text = text
+        .split("\n")
+        .slice(-tailLines - 1)
+        .join("\n");
     if (url.searchParams.get("follow") !== "true") {
       res.end(text);
       return;
@@ -149,10 +169,27 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
   const nodeStatus = (): k8s.V1NodeStatus => ({
     addresses: [{ type: "InternalIP", address: "127.0.0.1" }],
     daemonEndpoints: { kubeletEndpoint: { Port: port } },
-    conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "pulumi-kpack build-pod runner", lastHeartbeatTime: new Date(), lastTransitionTime: new Date() }],
+    conditions: [
+      {
+        type: "Ready",
+        status: "True",
+        reason: "KubeletReady",
+        message: "pulumi-kpack build-pod runner",
+        lastHeartbeatTime: new Date(),
+        lastTransitionTime: new Date(),
+      },
+    ],
     nodeInfo: {
-      architecture: "amd64", operatingSystem: "linux", bootID: "", containerRuntimeVersion: "none (pulumi-kpack build-pod runner)", kernelVersion: "",
-      kubeProxyVersion: "", kubeletVersion: "pulumi-kpack-build-pod-runner", machineID: "", osImage: "", systemUUID: "",
+      architecture: "amd64",
+      operatingSystem: "linux",
+      bootID: "",
+      containerRuntimeVersion: "none (pulumi-kpack build-pod runner)",
+      kernelVersion: "",
+      kubeProxyVersion: "",
+      kubeletVersion: "pulumi-kpack-build-pod-runner",
+      machineID: "",
+      osImage: "",
+      systemUUID: "",
     },
   });
   {
@@ -227,9 +264,17 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
   }
 
   /** Writes key → content files into dir (all keys, or the listed items), as a Secret/ConfigMap volume holds them. */
-  function writeKeys(dir: string, data: Record<string, Buffer>, items: Array<{ key: string; path: string; mode?: number }> | undefined, mode: number, gid?: number): void {
+  function writeKeys(
+    dir: string,
+    data: Record<string, Buffer>,
+    items: Array<{ key: string; path: string; mode?: number }> | undefined,
+    mode: number,
+    gid?: number,
+  ): void {
     fs.mkdirSync(dir, { recursive: true });
-    const entries = items ? items.map((i) => [i.path, data[i.key], i.mode ?? mode] as const) : Object.entries(data).map(([k, v]) => [k, v, mode] as const);
+    const entries = items
+      ? items.map((i) => [i.path, data[i.key], i.mode ?? mode] as const)
+      : Object.entries(data).map(([k, v]) => [k, v, mode] as const);
     for (const [rel, content, m] of entries) {
       if (content === undefined) continue;
       const f = path.join(dir, rel);
@@ -255,7 +300,11 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
         if (pvc.status?.phase === "Bound" && pvc.spec?.volumeName) {
           const pv = await core.readPersistentVolume({ name: pvc.spec.volumeName });
           const dir = pv.spec?.hostPath?.path;
-          if (!dir) throw new ContainerError("CreateContainerConfigError", `PersistentVolume ${pv.metadata?.name} of claim ${ns}/${name} is not a hostPath volume, the only kind this node mounts`);
+          if (!dir)
+            throw new ContainerError(
+              "CreateContainerConfigError",
+              `PersistentVolume ${pv.metadata?.name} of claim ${ns}/${name} is not a hostPath volume, the only kind this node mounts`,
+            );
           fs.mkdirSync(dir, { recursive: true });
           return dir;
         }
@@ -287,26 +336,38 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
         const data = await configMapData(ns, v.configMap.name ?? "", v.configMap.optional);
         writeKeys(host, data ?? {}, v.configMap.items, v.configMap.defaultMode ?? 0o644, fsGroup);
       } else if (v.downwardAPI) {
-        const data = Object.fromEntries((v.downwardAPI.items ?? []).map((i) => [i.path, Buffer.from(i.fieldRef ? podField(pod, i.fieldRef.fieldPath) : "")]));
+        const data = Object.fromEntries(
+          (v.downwardAPI.items ?? []).map((i) => [i.path, Buffer.from(i.fieldRef ? podField(pod, i.fieldRef.fieldPath) : "")]),
+        );
         writeKeys(host, data, undefined, v.downwardAPI.defaultMode ?? 0o644, fsGroup);
       } else if (v.projected) {
         const mode = v.projected.defaultMode ?? 0o644;
         for (const s of v.projected.sources ?? []) {
           if (s.secret) writeKeys(host, (await secretData(ns, s.secret.name ?? "", s.secret.optional)) ?? {}, s.secret.items, mode, fsGroup);
-          else if (s.configMap) writeKeys(host, (await configMapData(ns, s.configMap.name ?? "", s.configMap.optional)) ?? {}, s.configMap.items, mode, fsGroup);
+          else if (s.configMap)
+            writeKeys(host, (await configMapData(ns, s.configMap.name ?? "", s.configMap.optional)) ?? {}, s.configMap.items, mode, fsGroup);
           else if (s.downwardAPI) {
-            writeKeys(host, Object.fromEntries((s.downwardAPI.items ?? []).map((i) => [i.path, Buffer.from(i.fieldRef ? podField(pod, i.fieldRef.fieldPath) : "")])), undefined, mode, fsGroup);
-          }
-          else if (s.serviceAccountToken) {
+            writeKeys(
+              host,
+              Object.fromEntries(
+                (s.downwardAPI.items ?? []).map((i) => [i.path, Buffer.from(i.fieldRef ? podField(pod, i.fieldRef.fieldPath) : "")]),
+              ),
+              undefined,
+              mode,
+              fsGroup,
+            );
+          } else if (s.serviceAccountToken) {
             // As a kubelet: a token bound to this pod from the TokenRequest API, for the pod's ServiceAccount.
             const tr = await core.createNamespacedServiceAccountToken({
               name: pod.spec?.serviceAccountName ?? "default",
               namespace: ns,
-              body: { spec: {
-                audiences: s.serviceAccountToken.audience ? [s.serviceAccountToken.audience] : [],
-                expirationSeconds: s.serviceAccountToken.expirationSeconds ?? 3607,
-                boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.metadata?.name, uid: pod.metadata?.uid },
-              } },
+              body: {
+                spec: {
+                  audiences: s.serviceAccountToken.audience ? [s.serviceAccountToken.audience] : [],
+                  expirationSeconds: s.serviceAccountToken.expirationSeconds ?? 3607,
+                  boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.metadata?.name, uid: pod.metadata?.uid },
+                },
+              },
             });
             writeKeys(host, { [s.serviceAccountToken.path]: Buffer.from(tr.status?.token ?? "") }, undefined, mode, fsGroup);
           }
@@ -322,7 +383,10 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
         out.set(v.name, claim);
         continue;
       } else {
-        throw new ContainerError("CreateContainerConfigError", `volume ${v.name}: only emptyDir, secret, configMap, downwardAPI, projected and persistentVolumeClaim (hostPath PersistentVolume) volumes are supported by the build-pod runner`);
+        throw new ContainerError(
+          "CreateContainerConfigError",
+          `volume ${v.name}: only emptyDir, secret, configMap, downwardAPI, projected and persistentVolumeClaim (hostPath PersistentVolume) volumes are supported by the build-pod runner`,
+        );
       }
       out.set(v.name, host);
     }
@@ -339,7 +403,9 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     for (const from of c.envFrom ?? []) {
       const data = from.secretRef
         ? await secretData(ns, from.secretRef.name ?? "", from.secretRef.optional)
-        : from.configMapRef ? await configMapData(ns, from.configMapRef.name ?? "", from.configMapRef.optional) : undefined;
+        : from.configMapRef
+          ? await configMapData(ns, from.configMapRef.name ?? "", from.configMapRef.optional)
+          : undefined;
       for (const [k, v] of Object.entries(data ?? {})) env[`${from.prefix ?? ""}${k}`] = v.toString("utf8");
     }
     for (const e of c.env ?? []) {
@@ -347,15 +413,20 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
       else if (e.valueFrom?.secretKeyRef) {
         const r = e.valueFrom.secretKeyRef;
         const v = (await secretData(ns, r.name ?? "", r.optional))?.[r.key];
-        if (v === undefined && !r.optional) throw new ContainerError("CreateContainerConfigError", `couldn't find key ${r.key} in Secret ${ns}/${r.name}`);
+        if (v === undefined && !r.optional)
+          throw new ContainerError("CreateContainerConfigError", `couldn't find key ${r.key} in Secret ${ns}/${r.name}`);
         if (v !== undefined) env[e.name] = v.toString("utf8");
       } else if (e.valueFrom?.configMapKeyRef) {
         const r = e.valueFrom.configMapKeyRef;
         const v = (await configMapData(ns, r.name ?? "", r.optional))?.[r.key];
-        if (v === undefined && !r.optional) throw new ContainerError("CreateContainerConfigError", `couldn't find key ${r.key} in ConfigMap ${ns}/${r.name}`);
+        if (v === undefined && !r.optional)
+          throw new ContainerError("CreateContainerConfigError", `couldn't find key ${r.key} in ConfigMap ${ns}/${r.name}`);
         if (v !== undefined) env[e.name] = v.toString("utf8");
       } else if (e.valueFrom) {
-        throw new ContainerError("CreateContainerConfigError", `env ${e.name}: valueFrom ${Object.keys(e.valueFrom).join(", ")} is not supported by the build-pod runner`);
+        throw new ContainerError(
+          "CreateContainerConfigError",
+          `env ${e.name}: valueFrom ${Object.keys(e.valueFrom).join(", ")} is not supported by the build-pod runner`,
+        );
       } else env[e.name] = expand(e.value ?? "", env);
     }
     return env;
@@ -367,13 +438,19 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
    * overlay root, /proc, /dev, volumes, termination-log file, then
    * `unshare --root --wd --setuid --setgid` execs the command in that root.
    */
-  async function runContainer(pod: k8s.V1Pod, c: k8s.V1Container, volumes: Map<string, string>, credentials: Record<string, Credentials>, dir: string): Promise<k8s.V1ContainerStateTerminated & { imageID: string }> {
+  async function runContainer(
+    pod: k8s.V1Pod,
+    c: k8s.V1Container,
+    volumes: Map<string, string>,
+    credentials: Record<string, Credentials>,
+    dir: string,
+  ): Promise<k8s.V1ContainerStateTerminated & { imageID: string }> {
     const image = await images.get(c.image ?? "", credentials).catch((e: Error) => {
       throw new ContainerError("ErrImagePull", `failed to pull image "${c.image}": ${e.message}`);
     });
     const env = await containerEnv(pod, c, image);
     const command = (c.command ?? image.config.Entrypoint ?? []).map((s) => expand(s, env));
-    const args = (c.args ?? (c.command ? [] : image.config.Cmd ?? [])).map((s) => expand(s, env));
+    const args = (c.args ?? (c.command ? [] : (image.config.Cmd ?? []))).map((s) => expand(s, env));
     const argv = [...command, ...args];
     if (argv.length === 0) throw new ContainerError("CreateContainerConfigError", `container ${c.name}: no command specified`);
     const psc = pod.spec?.securityContext ?? {};
@@ -405,7 +482,9 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     ];
     const bind = (src: string, target: string, readOnly: boolean) => {
       const isFile = fs.statSync(src).isFile();
-      lines.push(isFile ? `/bin/mkdir -p ${q(path.dirname(path.join(M, target)))} && /bin/touch ${inRoot(target)}` : `/bin/mkdir -p ${inRoot(target)}`);
+      lines.push(
+        isFile ? `/bin/mkdir -p ${q(path.dirname(path.join(M, target)))} && /bin/touch ${inRoot(target)}` : `/bin/mkdir -p ${inRoot(target)}`,
+      );
       lines.push(`/bin/mount --bind ${q(src)} ${inRoot(target)}`);
       if (readOnly) lines.push(`/bin/mount -o remount,bind,ro ${inRoot(target)}`);
     };
@@ -418,15 +497,24 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     }
     bind(termFile, c.terminationMessagePath || "/dev/termination-log", false);
     // env -i: the container sees exactly its env; unshare (a host binary) chroots, sets ids and execs argv[0] from the container's PATH.
-    lines.push(`exec /usr/bin/env -i ${Object.entries(env).map(([k, v]) => q(`${k}=${v}`)).join(" ")} /usr/bin/unshare --root=${q(M)} --wd=${q(wd)} --setgid=${gid} --setuid=${uid} -- ${argv.map(q).join(" ")}`);
+    lines.push(
+      `exec /usr/bin/env -i ${Object.entries(env)
+        .map(([k, v]) => q(`${k}=${v}`))
+        .join(" ")} /usr/bin/unshare --root=${q(M)} --wd=${q(wd)} --setgid=${gid} --setuid=${uid} -- ${argv.map(q).join(" ")}`,
+    );
     const script = path.join(cdir, "start.sh");
     fs.writeFileSync(script, lines.join("\n") + "\n", { mode: 0o600 });
     const logFile = path.join(dir, `${c.name}.log`);
     const startedAt = new Date();
-    const proc = start(`${pod.metadata?.name}/${c.name}`, "/usr/bin/unshare", ["--mount", "--pid", "--fork", "--kill-child", "--propagation", "private", "--", "/bin/sh", script], {
-      logFile,
-      env: { PATH: DEFAULT_PATH },
-    });
+    const proc = start(
+      `${pod.metadata?.name}/${c.name}`,
+      "/usr/bin/unshare",
+      ["--mount", "--pid", "--fork", "--kill-child", "--propagation", "private", "--", "/bin/sh", script],
+      {
+        logFile,
+        env: { PATH: DEFAULT_PATH },
+      },
+    );
     const uidKey = pod.metadata?.uid ?? "";
     current.set(uidKey, proc);
     const exitCode = (await proc.exited) ?? 137;
@@ -462,10 +550,20 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     log(`pod ${ns}/${name}: running ${inits.map((c) => c.name).join(", ")}, then ${mains.map((c) => c.name).join(", ")}; logs in ${dir}`);
     if (!pod.spec?.nodeName) {
       // The scheduler's part: bind the pod to this node, so the apiserver routes its logs here.
-      await core.createNamespacedPodBinding({ name, namespace: ns, body: { metadata: { name }, target: { apiVersion: "v1", kind: "Node", name: NODE_NAME } } });
+      await core.createNamespacedPodBinding({
+        name,
+        namespace: ns,
+        body: { metadata: { name }, target: { apiVersion: "v1", kind: "Node", name: NODE_NAME } },
+      });
     }
     const waiting = (c: k8s.V1Container, reason: string, message?: string): k8s.V1ContainerStatus => ({
-      name: c.name, image: c.image ?? "", imageID: "", ready: false, restartCount: 0, started: false, state: { waiting: { reason, ...(message ? { message } : {}) } },
+      name: c.name,
+      image: c.image ?? "",
+      imageID: "",
+      ready: false,
+      restartCount: 0,
+      started: false,
+      state: { waiting: { reason, ...(message ? { message } : {}) } },
     });
     const put = (list: k8s.V1ContainerStatus[] | undefined, st: k8s.V1ContainerStatus) => {
       const i = (list ?? []).findIndex((x) => x.name === st.name);
@@ -490,12 +588,15 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     // activeDeadlineSeconds, as a kubelet enforces it: counted from the pod's start; then its containers are killed and the pod fails.
     let deadlineExceeded = false;
     const deadlineSeconds = pod.spec?.activeDeadlineSeconds;
-    const deadlineTimer = deadlineSeconds !== undefined ? setTimeout(() => {
-      deadlineExceeded = true;
-      log(`pod ${ns}/${name}: active longer than its activeDeadlineSeconds (${deadlineSeconds}); killing its containers`);
-      const proc = current.get(uid);
-      if (proc) void stop(proc, 1000);
-    }, deadlineSeconds * 1000) : undefined;
+    const deadlineTimer =
+      deadlineSeconds !== undefined
+        ? setTimeout(() => {
+            deadlineExceeded = true;
+            log(`pod ${ns}/${name}: active longer than its activeDeadlineSeconds (${deadlineSeconds}); killing its containers`);
+            const proc = current.get(uid);
+            if (proc) void stop(proc, 1000);
+          }, deadlineSeconds * 1000)
+        : undefined;
     deadlineTimer?.unref();
 
     let credentials: Record<string, Credentials> = {};
@@ -517,7 +618,9 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
           if (!(e instanceof ContainerError) || deleted.has(uid) || stopped) throw e;
           // As a kubelet does: the container stays waiting with the reason, and the kubelet retries.
           log(`pod ${ns}/${name}: ${c.name}: ${e.reason}: ${e.message}`);
-          await updateStatus(ns, name, (s) => put(list(s), waiting(c, attempt > 0 && e.reason === "ErrImagePull" ? "ImagePullBackOff" : e.reason, e.message)));
+          await updateStatus(ns, name, (s) =>
+            put(list(s), waiting(c, attempt > 0 && e.reason === "ErrImagePull" ? "ImagePullBackOff" : e.reason, e.message)),
+          );
           await new Promise((r) => setTimeout(r, Math.min(2000 * (attempt + 1), 10_000)));
         }
       }
@@ -544,7 +647,8 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     } catch (e) {
       const message = (e as Error).message;
       await updateStatus(ns, name, (s) => {
-        for (const st of [...(s.initContainerStatuses ?? []), ...(s.containerStatuses ?? [])]) st.state = { waiting: { reason: "CreateContainerConfigError", message } };
+        for (const st of [...(s.initContainerStatuses ?? []), ...(s.containerStatuses ?? [])])
+          st.state = { waiting: { reason: "CreateContainerConfigError", message } };
       });
       log(`pod ${ns}/${name}: ${message}`);
       clearTimeout(deadlineTimer);
@@ -557,7 +661,8 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     const begun = new Date();
     await updateStatus(ns, name, (s) => {
       s.phase = "Running";
-      for (const cond of s.conditions ?? []) if (cond.type === "Initialized") Object.assign(cond, { status: "True", reason: undefined, lastTransitionTime: begun });
+      for (const cond of s.conditions ?? [])
+        if (cond.type === "Initialized") Object.assign(cond, { status: "True", reason: undefined, lastTransitionTime: begun });
     });
     const results = await Promise.all(mains.map((c) => step(c, false)));
     await finish(results.every(Boolean) ? "Succeeded" : "Failed");
@@ -570,7 +675,9 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed" || pod.status?.initContainerStatuses?.length) return;
     seen.add(uid);
     const p = runPod(pod)
-      .then(() => { handled++; })
+      .then(() => {
+        handled++;
+      })
       .catch((e: unknown) => {
         if (!deleted.has(uid)) log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: runner error: ${(e as Error).stack ?? String(e)}`);
       })
@@ -587,14 +694,23 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
     const killed = proc ? stop(proc, 1000) : Promise.resolve();
     // A bound pod's graceful deletion waits for its kubelet: once its containers are dead, confirm it (grace period 0).
     if (!gone) {
-      void killed.then(() => core.deleteNamespacedPod({ name: pod.metadata?.name ?? "", namespace: pod.metadata?.namespace ?? "", gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid } } }))
+      void killed
+        .then(() =>
+          core.deleteNamespacedPod({
+            name: pod.metadata?.name ?? "",
+            namespace: pod.metadata?.namespace ?? "",
+            gracePeriodSeconds: 0,
+            body: { gracePeriodSeconds: 0, preconditions: { uid } },
+          }),
+        )
         .catch((e: unknown) => log(`pod ${name}: confirming its deletion failed: ${(e as Error).message}`));
     }
   }
 
   // Graceful deletions are also swept for, in case a watch event was missed while the informer reconnected.
   const sweep = setInterval(() => {
-    void core.listPodForAllNamespaces({ labelSelector: BUILD_LABEL })
+    void core
+      .listPodForAllNamespaces({ labelSelector: BUILD_LABEL })
       .then((l) => l.items.filter((p) => p.metadata?.deletionTimestamp && p.spec?.nodeName === NODE_NAME).forEach((p) => onDelete(p)))
       .catch(() => undefined);
   }, 2000);
@@ -605,7 +721,9 @@ export async function startBuildPodRunner(opts: RunnerOptions): Promise<BuildPod
   informer.on("error", (err: unknown) => {
     if (stopped) return;
     log(`watch error, restarting in 1s: ${(err as Error)?.message ?? String(err)}`);
-    setTimeout(() => { if (!stopped) void informer.start().catch(() => undefined); }, 1000);
+    setTimeout(() => {
+      if (!stopped) void informer.start().catch(() => undefined);
+    }, 1000);
   });
   await informer.start();
   return {

@@ -96,7 +96,10 @@ function stackRootfs(scratch: string): { dir: string; distroVersion: string } {
   fs.chmodSync(path.join(dir, "bin/busybox"), 0o755);
   const list = spawnSync(busybox, ["--list-full"], { encoding: "utf8" });
   if (list.status !== 0) throw new Error(`${busybox} --list-full failed: ${list.stderr}`);
-  for (const applet of list.stdout.split("\n").map((l) => l.trim()).filter((l) => l && l !== "bin/busybox")) {
+  for (const applet of list.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && l !== "bin/busybox")) {
     const at = path.join(dir, applet);
     fs.mkdirSync(path.dirname(at), { recursive: true });
     if (!fs.existsSync(at)) fs.symlinkSync("/bin/busybox", at);
@@ -138,8 +141,10 @@ export async function pushBuildpackage(scratch: string, bp: { id: string; versio
     "bin/detect": { link: "buildpack" },
     "bin/build": { link: "buildpack" },
   });
-  fs.writeFileSync(path.join(dir, "buildpack.toml"),
-    `api = "${BUILDPACK_API}"\n\n[buildpack]\nid = "${bp.id}"\nversion = "${bp.version}"\nname = "pulumi-kpack test buildpack ${bp.repo}"\n\n[[stacks]]\nid = "${STACK_ID}"\n`);
+  fs.writeFileSync(
+    path.join(dir, "buildpack.toml"),
+    `api = "${BUILDPACK_API}"\n\n[buildpack]\nid = "${bp.id}"\nversion = "${bp.version}"\nname = "pulumi-kpack test buildpack ${bp.repo}"\n\n[[stacks]]\nid = "${STACK_ID}"\n`,
+  );
   return buildImage({
     layerCache: path.join(cacheRoot(), "image-layers"),
     // Buildpack layers live at /cnb/buildpacks/<id with / as _>/<version>.
@@ -170,7 +175,9 @@ export async function pushCnbImages(registryHost: string, workDir: string): Prom
   const lifecycleDir = path.dirname(ensureBinary(binaries.lifecycle));
   const descriptor = JSON.parse(fs.readFileSync(path.join(lifecycleDir, "descriptor.json"), "utf8")) as LifecycleDescriptor;
   if (descriptor.version !== LIFECYCLE_VERSION) {
-    throw new Error(`${lifecycleDir}/descriptor.json names lifecycle ${descriptor.version}, not ${LIFECYCLE_VERSION}; remove that cache entry so scripts/build/lifecycle.sh rebuilds it.`);
+    throw new Error(
+      `${lifecycleDir}/descriptor.json names lifecycle ${descriptor.version}, not ${LIFECYCLE_VERSION}; remove that cache entry so scripts/build/lifecycle.sh rebuilds it.`,
+    );
   }
   const kpackDir = path.dirname(ensureBinary(binaries.kpackBuildInit));
 
@@ -223,23 +230,32 @@ export async function pushCnbImages(registryHost: string, workDir: string): Prom
     }),
     // Each image holds its own binary only: they are 2-90 MB each, and a
     // build pod pulls two of them.
-    ...KPACK_COMMANDS.map((c) => buildImage({
-      ...common,
-      layers: [rootfsLayer, { dir: layerDir(scratch, `kpack-${c}`, { [c]: { copy: path.join(kpackDir, c) } }), prefix: KPACK_PROCESS_DIR }],
-      env: { PATH: PATH_ENV },
-      entrypoint: [`/${KPACK_PROCESS_DIR}/${c}`],
-      tags: [kpackImageTag(registryHost, c)],
-    })),
+    ...KPACK_COMMANDS.map((c) =>
+      buildImage({
+        ...common,
+        layers: [rootfsLayer, { dir: layerDir(scratch, `kpack-${c}`, { [c]: { copy: path.join(kpackDir, c) } }), prefix: KPACK_PROCESS_DIR }],
+        env: { PATH: PATH_ENV },
+        entrypoint: [`/${KPACK_PROCESS_DIR}/${c}`],
+        tags: [kpackImageTag(registryHost, c)],
+      }),
+    ),
   ]);
 
-  const buildpacks = await Promise.all(BUILDPACKS.map(async (bp) => {
-    const tag = `${repo(`buildpacks/${bp.repo}`)}:${bp.version}`;
-    const pushed = await pushBuildpackage(scratch, bp, tag);
-    return { id: bp.id, version: bp.version, image: tag, digestRef: pushed.ref, diffID: pushed.diffIDs[0], pushed };
-  }));
+  const buildpacks = await Promise.all(
+    BUILDPACKS.map(async (bp) => {
+      const tag = `${repo(`buildpacks/${bp.repo}`)}:${bp.version}`;
+      const pushed = await pushBuildpackage(scratch, bp, tag);
+      return { id: bp.id, version: bp.version, image: tag, digestRef: pushed.ref, diffID: pushed.diffIDs[0], pushed };
+    }),
+  );
 
   const [buildInit, completion, rebase, buildWaiter] = kpackPushed;
-  const kpackImages: KpackBuildImages = { buildInit: buildInit.tags[0], completion: completion.tags[0], rebase: rebase.tags[0], buildWaiter: buildWaiter.tags[0] };
+  const kpackImages: KpackBuildImages = {
+    buildInit: buildInit.tags[0],
+    completion: completion.tags[0],
+    rebase: rebase.tags[0],
+    buildWaiter: buildWaiter.tags[0],
+  };
   const pushed: Record<string, Pushed> = { build, run, lifecycle };
   kpackPushed.forEach((p, i) => (pushed[`kpack/${KPACK_COMMANDS[i]}`] = p));
   for (const bp of buildpacks) pushed[bp.id] = bp.pushed;

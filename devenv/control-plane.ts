@@ -56,7 +56,15 @@ export interface StartOptions {
 function auditFlags(workDir: string, users: string[]): { flags: string[]; log: string } {
   const policy = path.join(workDir, "audit-policy.yaml");
   const log = path.join(workDir, "audit.log");
-  fs.writeFileSync(policy, JSON.stringify({ apiVersion: "audit.k8s.io/v1", kind: "Policy", omitStages: ["RequestReceived"], rules: [{ level: "Metadata", users }, { level: "None" }] }));
+  fs.writeFileSync(
+    policy,
+    JSON.stringify({
+      apiVersion: "audit.k8s.io/v1",
+      kind: "Policy",
+      omitStages: ["RequestReceived"],
+      rules: [{ level: "Metadata", users }, { level: "None" }],
+    }),
+  );
   return { flags: [`--audit-policy-file=${policy}`, `--audit-log-path=${log}`, "--audit-log-maxsize=0"], log };
 }
 
@@ -92,7 +100,10 @@ function httpsOk(url: string, pki: Pki, admin: { cert: string; key: string }): P
 }
 
 function httpOk(url: string): Promise<boolean> {
-  return fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+  return fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
 }
 
 function externalCluster(file: string): Cluster {
@@ -192,16 +203,21 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   try {
     const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    const etcd = start("etcd", etcdBin, [
-      `--data-dir=${path.join(workDir, "etcd")}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-      `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
-      "--unsafe-no-fsync=true",
-      "--listen-metrics-urls=",
-    ], { logFile: path.join(workDir, "etcd.log") });
+    const etcd = start(
+      "etcd",
+      etcdBin,
+      [
+        `--data-dir=${path.join(workDir, "etcd")}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+        `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
+        "--unsafe-no-fsync=true",
+        "--listen-metrics-urls=",
+      ],
+      { logFile: path.join(workDir, "etcd.log") },
+    );
     procs.push(etcd);
     await waitFor("etcd /health", etcd, () => httpOk(`${etcdUrl}/health`), 30_000);
 
@@ -241,25 +257,34 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     kubeconfigText = kubeconfig;
 
     if (kcmBin) {
-      const kcm = start("kube-controller-manager", kcmBin, [
-        `--kubeconfig=${kubeconfigPath}`,
-        `--authentication-kubeconfig=${kubeconfigPath}`,
-        `--authorization-kubeconfig=${kubeconfigPath}`,
-        "--bind-address=127.0.0.1",
-        `--secure-port=${await freePort()}`,
-        "--leader-elect=false",
-        `--controllers=${KCM_CONTROLLERS.join(",")}`,
-        // PersistentVolumes for the default StorageClass: directories /tmp/hostpath_pv/<uid>, made and removed by kcm itself.
-        "--enable-hostpath-provisioner=true",
-        `--service-account-private-key-file=${pki.saKey}`,
-        `--root-ca-file=${pki.caCert}`,
-        `--cluster-signing-cert-file=${pki.clientCaCert}`,
-        `--cluster-signing-key-file=${pki.clientCaKey}`,
-      ], { logFile: path.join(workDir, "kube-controller-manager.log") });
+      const kcm = start(
+        "kube-controller-manager",
+        kcmBin,
+        [
+          `--kubeconfig=${kubeconfigPath}`,
+          `--authentication-kubeconfig=${kubeconfigPath}`,
+          `--authorization-kubeconfig=${kubeconfigPath}`,
+          "--bind-address=127.0.0.1",
+          `--secure-port=${await freePort()}`,
+          "--leader-elect=false",
+          `--controllers=${KCM_CONTROLLERS.join(",")}`,
+          // PersistentVolumes for the default StorageClass: directories /tmp/hostpath_pv/<uid>, made and removed by kcm itself.
+          "--enable-hostpath-provisioner=true",
+          `--service-account-private-key-file=${pki.saKey}`,
+          `--root-ca-file=${pki.caCert}`,
+          `--cluster-signing-cert-file=${pki.clientCaCert}`,
+          `--cluster-signing-key-file=${pki.clientCaKey}`,
+        ],
+        { logFile: path.join(workDir, "kube-controller-manager.log") },
+      );
       procs.push(kcm);
       // The serviceaccount controller creating `default` in `default` shows kcm is working.
-      await waitFor("the default ServiceAccount (kube-controller-manager)", kcm,
-        () => httpsOk(`${server}/api/v1/namespaces/default/serviceaccounts/default`, pki, admin), 60_000);
+      await waitFor(
+        "the default ServiceAccount (kube-controller-manager)",
+        kcm,
+        () => httpsOk(`${server}/api/v1/namespaces/default/serviceaccounts/default`, pki, admin),
+        60_000,
+      );
       await createDefaultStorageClass(kubeconfig);
     }
 

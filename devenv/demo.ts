@@ -49,13 +49,17 @@ handleInterrupt({
       case "starting":
         return stopAtOnce(signal, whatIsLeft());
       case "up":
-        console.log(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: pulumi cancels the update; then the stack is destroyed and everything stops (Ctrl-C again stops everything at once).`);
+        console.log(
+          `\n${signal === "SIGINT" ? "Ctrl-C" : signal}: pulumi cancels the update; then the stack is destroyed and everything stops (Ctrl-C again stops everything at once).`,
+        );
         // The terminal's Ctrl-C reached pulumi itself (it is in the terminal's
         // foreground process group); a second SIGINT would make it quit at once.
         if (signal !== "SIGINT") cancelUp.abort();
         return;
       case "ready":
-        console.log(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: destroying the stack, then stopping everything (Ctrl-C again stops everything at once).`);
+        console.log(
+          `\n${signal === "SIGINT" ? "Ctrl-C" : signal}: destroying the stack, then stopping everything (Ctrl-C again stops everything at once).`,
+        );
         return;
       case "stopping":
         console.log(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: already stopping (Ctrl-C again stops everything at once).`);
@@ -101,7 +105,9 @@ async function main(): Promise<number> {
       console.log(`Deployment ${String(up.outputs.deploymentName.value)} runs: ${String(up.outputs.deploymentImage.value)}`);
       console.log(`  program: ${stack.workspace.workDir}`);
       console.log(`  export KUBECONFIG=${cluster.kubeconfigPath}`);
-      console.log(`  pulumi: PULUMI_HOME=${pulumi.envVars.PULUMI_HOME} PULUMI_BACKEND_URL=${pulumi.envVars.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE=${pulumi.envVars.PULUMI_CONFIG_PASSPHRASE}`);
+      console.log(
+        `  pulumi: PULUMI_HOME=${pulumi.envVars.PULUMI_HOME} PULUMI_BACKEND_URL=${pulumi.envVars.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE=${pulumi.envVars.PULUMI_CONFIG_PASSPHRASE}`,
+      );
       console.log(`  logs: ${cluster.workDir}`);
     }
   } catch (e) {

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { Cluster } from "./control-plane";
 import type { KpackEnv } from "./kpack-env";
-import type { PulumiEnv } from "./pulumi";
+import type { ProgramDeps, PulumiEnv } from "./pulumi";
 import { buildImage, filesDir } from "./imagetool";
 import { getManifest } from "./registry";
 import { repoRoot } from "./paths";
@@ -59,8 +59,9 @@ export async function exampleStack(
   stackName: string,
   extra: Record<string, string> = {},
   secrets: Record<string, string> = {},
+  deps?: ProgramDeps,
 ): Promise<Stack> {
-  const stack = await pulumi.programStack(exampleDir(name), stackName);
+  const stack = await pulumi.programStack(exampleDir(name), stackName, { deps });
   const config = { ...(await exampleConfig(cluster, kp, `${kp.registry.host}/${name}-${stackName}`, `${name}-${stackName}`)), ...extra };
   await stack.setAllConfig({
     ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])),

@@ -24,7 +24,12 @@ export interface GitServer {
 
 const BACKEND = "/usr/lib/git-core/git-http-backend";
 /** Fixed identity and dates are not needed: each commit must differ anyway. */
-const GIT_ENV = { GIT_AUTHOR_NAME: "pulumi-kpack test", GIT_AUTHOR_EMAIL: "test@127.0.0.1", GIT_COMMITTER_NAME: "pulumi-kpack test", GIT_COMMITTER_EMAIL: "test@127.0.0.1" };
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: "pulumi-kpack test",
+  GIT_AUTHOR_EMAIL: "test@127.0.0.1",
+  GIT_COMMITTER_NAME: "pulumi-kpack test",
+  GIT_COMMITTER_EMAIL: "test@127.0.0.1",
+};
 
 export async function startGitServer(dir: string): Promise<GitServer> {
   const repos = path.join(dir, "repos");
@@ -135,8 +140,20 @@ export async function nudgeSourceResolvers(kc: k8s.KubeConfig, gitUrl: string): 
   for (const sr of list.items) {
     if (sr.spec?.source?.git?.url !== gitUrl) continue;
     await objects.patch(
-      { apiVersion: "kpack.io/v1alpha2", kind: "SourceResolver", metadata: { name: sr.metadata?.name, namespace: sr.metadata?.namespace, annotations: { "pulumi-kpack.test/pushed": new Date().toISOString() } } },
-      undefined, undefined, "pulumi-kpack-test-git", undefined, k8s.PatchStrategy.MergePatch,
+      {
+        apiVersion: "kpack.io/v1alpha2",
+        kind: "SourceResolver",
+        metadata: {
+          name: sr.metadata?.name,
+          namespace: sr.metadata?.namespace,
+          annotations: { "pulumi-kpack.test/pushed": new Date().toISOString() },
+        },
+      },
+      undefined,
+      undefined,
+      "pulumi-kpack-test-git",
+      undefined,
+      k8s.PatchStrategy.MergePatch,
     );
     n++;
   }

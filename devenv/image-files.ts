@@ -24,7 +24,11 @@ export function tarEntries(tar: Buffer): Array<{ name: string; type: string; dat
   for (let off = 0; off + 512 <= tar.length;) {
     const header = tar.subarray(off, off + 512);
     if (header.every((b) => b === 0)) break;
-    const str = (a: number, n: number) => header.subarray(a, a + n).toString("utf8").replace(/\0.*$/s, "");
+    const str = (a: number, n: number) =>
+      header
+        .subarray(a, a + n)
+        .toString("utf8")
+        .replace(/\0.*$/s, "");
     const size = parseInt(str(124, 12).trim() || "0", 8);
     const type = str(156, 1) || "0";
     const prefix = str(345, 155);

@@ -64,12 +64,17 @@ function run(args: string[], credentials?: Record<string, Credentials>): Promise
   const dockerConfig = dockerConfigDir(credentials);
   const forget = scratchDir(dockerConfig, { always: true });
   return new Promise<string>((resolve, reject) => {
-    execFile(bin, args, { env: { PATH: process.env.PATH ?? "", HOME: dockerConfig, DOCKER_CONFIG: dockerConfig }, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      fs.rmSync(dockerConfig, { recursive: true, force: true });
-      forget();
-      if (err) reject(new Error(stderr.trim() || err.message));
-      else resolve(stdout);
-    });
+    execFile(
+      bin,
+      args,
+      { env: { PATH: process.env.PATH ?? "", HOME: dockerConfig, DOCKER_CONFIG: dockerConfig }, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        fs.rmSync(dockerConfig, { recursive: true, force: true });
+        forget();
+        if (err) reject(new Error(stderr.trim() || err.message));
+        else resolve(stdout);
+      },
+    );
   });
 }
 

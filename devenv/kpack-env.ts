@@ -149,7 +149,9 @@ function webhookAnswers(port: number): Promise<boolean> {
 
 export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Promise<KpackEnv> {
   if (cluster.external) {
-    throw new Error("startKpack runs kpack against the local control plane only (its registry is on this machine's loopback); unset PULUMI_KPACK_TEST_KUBECONFIG.");
+    throw new Error(
+      "startKpack runs kpack against the local control plane only (its registry is on this machine's loopback); unset PULUMI_KPACK_TEST_KUBECONFIG.",
+    );
   }
   const timings: Record<string, number> = {};
   const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
@@ -173,16 +175,21 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
     ensureBinary(binaries.registry);
     ensureBinary(binaries.imagetool);
 
-    const [registry, authRegistry] = await timed("registries", () => Promise.all([
-      startRegistry({ workDir, name: "registry" }),
-      startRegistry({ workDir, name: "registry-auth", auth: randomCredentials("pulumi-kpack") }),
-    ]));
-    cleanups.push(registry.stop, authRegistry.stop);
+    const [registry, authRegistry] = await timed("registries", () =>
+      Promise.all([
+        startRegistry({ workDir, name: "registry" }),
+        startRegistry({ workDir, name: "registry-auth", auth: randomCredentials("pulumi-kpack") }),
+      ]),
+    );
+    cleanups.push(
+      () => registry.stop(),
+      () => authRegistry.stop(),
+    );
     timings.registryStart = Math.max(registry.startMs, authRegistry.startMs);
 
     const images = await timed("images", () => pushCnbImages(registry.host, workDir));
     const git = await startGitServer(path.join(workDir, "git"));
-    cleanups.push(git.close);
+    cleanups.push(() => git.close());
 
     const webhookPort = await freePort();
     const manifest = renderKpackManifest({ images: loopbackImages(registry.host, images.lifecycleImage), webhookPort });
@@ -192,7 +199,7 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
     let manifestUrl: string | undefined;
     if (opts.deferInstall) {
       const served = await serveFile(manifestFile, `release-${versions.kpack}.yaml`);
-      cleanups.push(served.close);
+      cleanups.push(() => served.close());
       manifestUrl = served.url;
     } else {
       await timed("manifest", () => applyManifest(admin, manifest));
@@ -236,15 +243,21 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
         return { command: (bin: string) => ({ bin, args }), env, exposedSocket: undefined };
       }
       const sandbox = await loopbackSandbox(ports, exposed);
-      cleanups.push(sandbox.close);
+      cleanups.push(() => sandbox.close());
       return { command: (bin: string) => sandbox.command(bin, args), env, exposedSocket: sandbox.exposedSocket(innerWebhookPort) };
     };
     const gitPort = Number(new URL(git.url("x")).port);
-    const controllerCmd = await prepare(CONTROLLER, controllerLog,
-      [apiPort, Number(registry.host.split(":")[1]), Number(authRegistry.host.split(":")[1]), gitPort, ...(opts.extraPorts ?? [])], [], {});
+    const controllerCmd = await prepare(
+      CONTROLLER,
+      controllerLog,
+      [apiPort, Number(registry.host.split(":")[1]), Number(authRegistry.host.split(":")[1]), gitPort, ...(opts.extraPorts ?? [])],
+      [],
+      {},
+    );
     // Unsandboxed, the webhook must listen on the host port itself (on every interface: knative binds ":<port>").
-    const webhookCmd = await prepare(WEBHOOK, webhookLog, [apiPort], [{ hostPort: webhookPort, innerPort: innerWebhookPort }],
-      { WEBHOOK_PORT: String(support.ok ? innerWebhookPort : webhookPort) });
+    const webhookCmd = await prepare(WEBHOOK, webhookLog, [apiPort], [{ hostPort: webhookPort, innerPort: innerWebhookPort }], {
+      WEBHOOK_PORT: String(support.ok ? innerWebhookPort : webhookPort),
+    });
 
     const processes = new Map<KpackProcess, Managed>();
     const runningImage = new Map<KpackProcess, { image: string; binary: string; pid: number }>();
@@ -270,8 +283,7 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       }
       return true;
     };
-    const awaitWebhookProcess = (m: Managed, what: string) =>
-      timed("webhook", () => waitFor(what, m, webhookServes, 120_000));
+    const awaitWebhookProcess = (m: Managed, what: string) => timed("webhook", () => waitFor(what, m, webhookServes, 120_000));
 
     if (opts.deferInstall) {
       // Stand-in for the kubelet that would run kpack's Deployments: each
@@ -285,9 +297,14 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
         const log = p === CONTROLLER ? controllerLog : webhookLog;
         const watching = (async () => {
           while (!stopWatching.signal.aborted) {
-            const d = await waitUntil(admin, deployment,
+            const d = await waitUntil(
+              admin,
+              deployment,
               (o) => (o === undefined ? processes.has(p) : imageOf(o, p) !== runningImage.get(p)?.image),
-              3600_000, "to be installed", stopWatching.signal).catch(() => "aborted" as const);
+              3600_000,
+              "to be installed",
+              stopWatching.signal,
+            ).catch(() => "aborted" as const);
             if (d === "aborted" || stopWatching.signal.aborted) return;
             if (!d) {
               // Deployment deleted (kpack uninstalled): its pod goes, as a kubelet would stop it.
@@ -324,8 +341,12 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
               const before = socket && fs.existsSync(socket) ? fs.statSync(socket).ino : undefined;
               const m = run(p, binary, image);
               if (socket) {
-                await waitFor(`the new ${p.deployment} process to serve`, m, async () => fs.existsSync(socket) && fs.statSync(socket).ino !== before, 120_000)
-                  .catch((e: unknown) => fs.appendFileSync(log, `pulumi-kpack test env: ${(e as Error).message}\n`));
+                await waitFor(
+                  `the new ${p.deployment} process to serve`,
+                  m,
+                  async () => fs.existsSync(socket) && fs.statSync(socket).ino !== before,
+                  120_000,
+                ).catch((e: unknown) => fs.appendFileSync(log, `pulumi-kpack test env: ${(e as Error).message}\n`));
               }
               await stop(old);
             }
@@ -342,16 +363,25 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       const controller = run(CONTROLLER);
       // Ready when it has reconciled the manifest's default ClusterLifecycle
       // against the local registry: proof it runs, is authorized and reaches both.
-      await timed("controller", () => waitFor("kpack controller to make ClusterLifecycle default-lifecycle Ready", controller, async () => {
-        const lc = await get(admin, { apiVersion: "kpack.io/v1alpha2", kind: "ClusterLifecycle", name: "default-lifecycle" });
-        return condition(lc, "Ready")?.status === "True";
-      }, 120_000));
+      await timed("controller", () =>
+        waitFor(
+          "kpack controller to make ClusterLifecycle default-lifecycle Ready",
+          controller,
+          async () => {
+            const lc = await get(admin, { apiVersion: "kpack.io/v1alpha2", kind: "ClusterLifecycle", name: "default-lifecycle" });
+            return condition(lc, "Ready")?.status === "True";
+          },
+          120_000,
+        ),
+      );
     }
 
     const kubeConfig = new k8s.KubeConfig();
     kubeConfig.loadFromString(cluster.kubeconfig);
     if (cluster.context) kubeConfig.setCurrentContext(cluster.context);
-    const runner = await timed("runner", () => startBuildPodRunner({ kubeConfig, logFile: path.join(workDir, "build-pod-runner.log"), workDir: path.join(workDir, "node") }));
+    const runner = await timed("runner", () =>
+      startBuildPodRunner({ kubeConfig, logFile: path.join(workDir, "build-pod-runner.log"), workDir: path.join(workDir, "node") }),
+    );
     cleanups.push(() => runner.stop());
 
     return {
@@ -378,7 +408,12 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
       async startController() {
         if (processes.has(CONTROLLER)) return;
         const c = run(CONTROLLER);
-        await waitFor("the restarted kpack controller to serve", c, async () => fs.readFileSync(controllerLog, "utf8").split("\n").length > 0, 30_000);
+        await waitFor(
+          "the restarted kpack controller to serve",
+          c,
+          async () => fs.readFileSync(controllerLog, "utf8").split("\n").length > 0,
+          30_000,
+        );
       },
       async stopWebhook() {
         await halt(WEBHOOK);
@@ -393,7 +428,10 @@ export async function startKpack(cluster: Cluster, opts: KpackOptions = {}): Pro
     };
   } catch (e) {
     await stopAllHere();
-    for (const [what, log] of [["controller", "kpack-controller.log"], ["webhook", "kpack-webhook.log"]]) {
+    for (const [what, log] of [
+      ["controller", "kpack-controller.log"],
+      ["webhook", "kpack-webhook.log"],
+    ]) {
       const file = path.join(workDir, log);
       if (fs.existsSync(file) && e instanceof Error && !e.message.includes(file)) e.message += `\nkpack ${what} log (${file}):\n${tail(file)}`;
     }

@@ -89,7 +89,10 @@ export function expandTemplate(text: string, values: Values, file: string): stri
       out.push(sub[1] + JSON.stringify(lookup(values, sub[2], file)));
       continue;
     }
-    if (line.includes("#@")) throw new Error(`${file}: unsupported ytt construct "${line.trim()}"; the renderer handles only load(), data.values substitutions and the values schema.`);
+    if (line.includes("#@"))
+      throw new Error(
+        `${file}: unsupported ytt construct "${line.trim()}"; the renderer handles only load(), data.values substitutions and the values schema.`,
+      );
     out.push(line);
   }
   return out.join("\n");
@@ -97,7 +100,10 @@ export function expandTemplate(text: string, values: Values, file: string): stri
 
 /** The defaults of schema.yaml (a plain YAML document once its #@ lines are gone). */
 export function schemaDefaults(text: string): Values {
-  const plain = text.split("\n").filter((l) => !l.trimStart().startsWith("#@")).join("\n");
+  const plain = text
+    .split("\n")
+    .filter((l) => !l.trimStart().startsWith("#@"))
+    .join("\n");
   return (k8s.loadAllYaml(plain).find((d) => d) ?? {}) as Values;
 }
 
@@ -108,7 +114,12 @@ function isSchema(text: string): boolean {
 /** The webhook's Service, as the release names it in every clientConfig. */
 export const WEBHOOK_SERVICE = { namespace: "kpack", name: "kpack-webhook" } as const;
 
-interface ServiceRef { namespace?: string; name?: string; port?: number; path?: string }
+interface ServiceRef {
+  namespace?: string;
+  name?: string;
+  port?: number;
+  path?: string;
+}
 
 function namesWebhook(ref: ServiceRef | undefined): ref is ServiceRef {
   return ref?.namespace === WEBHOOK_SERVICE.namespace && ref?.name === WEBHOOK_SERVICE.name;
@@ -132,22 +143,33 @@ export function forLoopbackWebhook(o: KubeObject, port: number): KubeObject {
     const webhooks = (o as { webhooks?: Array<{ clientConfig?: { service?: ServiceRef } }> }).webhooks ?? [];
     return {
       ...o,
-      webhooks: webhooks.map((w) => (namesWebhook(w.clientConfig?.service) ? { ...w, clientConfig: { ...w.clientConfig, service: { ...w.clientConfig?.service, port } } } : w)),
-    } as KubeObject;
+      webhooks: webhooks.map((w) =>
+        namesWebhook(w.clientConfig?.service) ? { ...w, clientConfig: { ...w.clientConfig, service: { ...w.clientConfig?.service, port } } } : w,
+      ),
+    };
   }
   if (o.kind === "CustomResourceDefinition") {
     const spec = o.spec as { conversion?: { strategy?: string; webhook?: { clientConfig?: { service?: ServiceRef } } } } | undefined;
     const svc = spec?.conversion?.webhook?.clientConfig?.service;
     if (spec?.conversion?.strategy !== "Webhook" || !namesWebhook(svc)) return o;
     const webhook = spec.conversion.webhook!;
-    return { ...o, spec: { ...spec, conversion: { ...spec.conversion, webhook: { ...webhook, clientConfig: { ...webhook.clientConfig, service: { ...svc, port } } } } } };
+    return {
+      ...o,
+      spec: {
+        ...spec,
+        conversion: { ...spec.conversion, webhook: { ...webhook, clientConfig: { ...webhook.clientConfig, service: { ...svc, port } } } },
+      },
+    };
   }
   return o;
 }
 
 export function renderKpackManifest(opts: RenderOptions): KubeObject[] {
   const dir = opts.configDir ?? kpackConfigDir();
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+    .sort();
   const texts = files.map((f) => ({ file: f, text: fs.readFileSync(path.join(dir, f), "utf8") }));
   const schema = texts.find((t) => isSchema(t.text));
   const defaults = schema ? schemaDefaults(schema.text) : {};

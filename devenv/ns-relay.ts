@@ -34,26 +34,37 @@ async function main(): Promise<void> {
   const sep = process.argv.indexOf("--");
   const [ipBin, sockDir, portList, exposedList] = process.argv.slice(2, sep);
   const [cmd, ...args] = process.argv.slice(sep + 1);
-  if (sep < 0 || !ipBin || !sockDir || !exposedList || !cmd) throw new Error("usage: nsrelay <ip binary> <socket dir> <ports> <exposed ports|-> -- <command> [args...]");
+  if (sep < 0 || !ipBin || !sockDir || !exposedList || !cmd)
+    throw new Error("usage: nsrelay <ip binary> <socket dir> <ports> <exposed ports|-> -- <command> [args...]");
   // A new network namespace starts with its loopback down.
   execFileSync(ipBin, ["link", "set", "lo", "up"], { stdio: "inherit" });
   const ports = (portList ?? "").split(",").filter(Boolean).map(Number);
-  await Promise.all(ports.map((port) => new Promise<void>((resolve, reject) => {
-    const srv = net.createServer((c) => relay(c, net.connect(path.join(sockDir, `${port}.sock`))));
-    srv.once("error", reject);
-    srv.listen(port, "127.0.0.1", () => resolve());
-  })));
+  await Promise.all(
+    ports.map(
+      (port) =>
+        new Promise<void>((resolve, reject) => {
+          const srv = net.createServer((c) => relay(c, net.connect(path.join(sockDir, `${port}.sock`))));
+          srv.once("error", reject);
+          srv.listen(port, "127.0.0.1", () => resolve());
+        }),
+    ),
+  );
   const exposed = exposedList === "-" ? [] : exposedList.split(",").filter(Boolean).map(Number);
   // Each exposed port listens first on a socket of this process's own, and takes the shared name only
   // once the command serves it: as a Service sends traffic only to ready pods, a newer process of the
   // same Deployment takes over from the one it replaces without a moment where nothing answers.
-  const pending = await Promise.all(exposed.map((port) => new Promise<{ port: number; own: string; shared: string }>((resolve, reject) => {
-    const srv = net.createServer((c) => relay(c, net.connect(port, "127.0.0.1")));
-    srv.once("error", reject);
-    const own = path.join(sockDir, `exposed-${port}.${process.pid}.sock`);
-    fs.rmSync(own, { force: true });
-    srv.listen(own, () => resolve({ port, own, shared: path.join(sockDir, `exposed-${port}.sock`) }));
-  })));
+  const pending = await Promise.all(
+    exposed.map(
+      (port) =>
+        new Promise<{ port: number; own: string; shared: string }>((resolve, reject) => {
+          const srv = net.createServer((c) => relay(c, net.connect(port, "127.0.0.1")));
+          srv.once("error", reject);
+          const own = path.join(sockDir, `exposed-${port}.${process.pid}.sock`);
+          fs.rmSync(own, { force: true });
+          srv.listen(own, () => resolve({ port, own, shared: path.join(sockDir, `exposed-${port}.sock`) }));
+        }),
+    ),
+  );
   // pdeathsig: if this relay dies, the command dies with it.
   const child = spawn("setpriv", ["--pdeathsig", "SIGKILL", "--", cmd, ...args], { stdio: "inherit" });
   for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, () => child.kill(sig));
@@ -63,10 +74,11 @@ async function main(): Promise<void> {
 
 /** Renames the process's own socket to the shared name once something accepts on 127.0.0.1:port inside. */
 async function publishWhenServing(p: { port: number; own: string; shared: string }): Promise<void> {
-  const accepts = () => new Promise<boolean>((resolve) => {
-    const s = net.connect(p.port, "127.0.0.1", () => (s.destroy(), resolve(true)));
-    s.on("error", () => resolve(false));
-  });
+  const accepts = () =>
+    new Promise<boolean>((resolve) => {
+      const s = net.connect(p.port, "127.0.0.1", () => (s.destroy(), resolve(true)));
+      s.on("error", () => resolve(false));
+    });
   while (!(await accepts())) await new Promise((r) => setTimeout(r, 100));
   fs.renameSync(p.own, p.shared);
   process.stderr.write(`nsrelay: 127.0.0.1:${p.port} serves; exposed as ${p.shared}\n`);

@@ -6,10 +6,7 @@ export const repoRoot = path.resolve(__dirname, "..", "..");
 
 /** Per-user cache for binaries built from the Go module proxy. */
 export function cacheRoot(): string {
-  return (
-    process.env.PULUMI_KPACK_CACHE ??
-    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-kpack")
-  );
+  return process.env.PULUMI_KPACK_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-kpack");
 }
 
 /** Directory that holds node_modules/.bin (the project's Node ≥22 and tools). */

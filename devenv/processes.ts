@@ -199,7 +199,7 @@ export function stopAtOnce(signal: NodeJS.Signals, whatIsLeft: string): void {
     kept.length ? `Left on disk: ${kept.join(", ")}.` : "",
   ];
   fs.writeSync(process.stderr.fd, `${lines.filter(Boolean).join("\n")}\n`);
-  process.exit(128 + (os.constants.signals[signal as keyof typeof os.constants.signals] ?? 2));
+  process.exit(128 + (os.constants.signals[signal] ?? 2));
 }
 
 function commandLine(pid: number): string {

@@ -31,7 +31,13 @@ export interface PulumiEnv {
    * run from a copy of it with pulumi-kpack installed from its tarball. `inPlace`
    * runs the program in place instead (the repository root's Pulumi.yaml).
    */
-  programStack(source: string, stackName: string, opts?: { inPlace?: boolean; extraEnv?: Record<string, string> }): Promise<Stack>;
+  programStack(
+    source: string,
+    stackName: string,
+    opts?: { inPlace?: boolean; extraEnv?: Record<string, string>; deps?: ProgramDeps },
+  ): Promise<Stack>;
+  /** The directory whose package.json and node_modules program copies use (installed on first use), for `npm ls`. */
+  programDeps(deps?: ProgramDeps): string;
   /** The stack's checkpoint as the file backend stores it (the Automation API's exportStack decrypts secrets). */
   rawState(projectName: string, stackName: string): string;
 }
@@ -93,7 +99,13 @@ export async function pulumiEnv(baseDir: string, kubeconfigPath: string): Promis
   // PulumiCommand without root runs `pulumi` from this process's PATH.
   process.env.PATH = pathDirs.join(path.delimiter);
   const command = await PulumiCommand.get({ root: undefined, skipVersionCheck: true });
-  let programDeps: string | undefined;
+  const programDeps = new Map<string, string>();
+  const depsDir = (deps?: ProgramDeps) => {
+    const key = JSON.stringify(deps ?? null);
+    let dir = programDeps.get(key);
+    if (!dir) programDeps.set(key, (dir = installProgramDeps(workDir, deps)));
+    return dir;
+  };
   return {
     bin,
     workDir,
@@ -125,13 +137,16 @@ export async function pulumiEnv(baseDir: string, kubeconfigPath: string): Promis
         },
       );
     },
+    programDeps: depsDir,
     async programStack(source, stackName, opts = {}) {
       let dir = source;
       if (!opts.inPlace) {
-        programDeps ??= installProgramDeps(workDir);
+        const deps = depsDir(opts.deps);
         dir = path.join(workDir, "programs", `${path.basename(source)}-${stackName}`);
         fs.cpSync(source, dir, { recursive: true, filter: (f) => !/(^|\/)(node_modules|Pulumi\.[^/]+\.yaml)$/.test(f) });
-        fs.symlinkSync(programDeps, path.join(dir, "node_modules"));
+        // As a user's program directory: its package.json beside the node_modules npm installed from it.
+        fs.copyFileSync(path.join(deps, "package.json"), path.join(dir, "package.json"));
+        fs.symlinkSync(path.join(deps, "node_modules"), path.join(dir, "node_modules"));
       }
       return LocalWorkspace.createOrSelectStack(
         { stackName, workDir: dir },
@@ -141,22 +156,41 @@ export async function pulumiEnv(baseDir: string, kubeconfigPath: string): Promis
   };
 }
 
+/** Versions of @pulumi/pulumi and @pulumi/kubernetes a program directory's dependencies are installed at (npm specs: "3.216.0", "latest"). */
+export interface ProgramDeps {
+  pulumi: string;
+  kubernetes: string;
+}
+
+/** The version of a package the repository's lock file installed (node_modules), for reproducible program installs. */
+function installedVersion(name: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+}
+
 /**
  * node_modules for program directories, as a user installs it: pulumi-kpack
  * from the tarball `npm pack` makes of this repository (dist/ must be built),
- * with the versions of @pulumi/pulumi, @pulumi/kubernetes, typescript and
- * ts-node this repository pins (so npm finds them in its cache).
+ * next to @pulumi/pulumi and @pulumi/kubernetes at the versions asked for
+ * (by default the ones this repository's lock file installs), and the
+ * typescript, ts-node and @types/node it installs. npm resolves pulumi-kpack's
+ * own ranges against them, as in a user's program.
  */
-function installProgramDeps(workDir: string): string {
-  const dir = path.join(workDir, "program-deps");
+function installProgramDeps(workDir: string, versions?: ProgramDeps): string {
+  const label = versions ? `-${versions.pulumi}-${versions.kubernetes}` : "";
+  const dir = path.join(workDir, `program-deps${label}`);
   fs.mkdirSync(dir, { recursive: true });
   const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir, repoRoot], { encoding: "utf8" }).trim().split("\n").pop()!;
-  const own = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-  const pinned = (name: string) => own.dependencies[name] ?? own.devDependencies[name];
-  const deps: Record<string, string> = { "pulumi-kpack": `file:./${tarball}` };
-  for (const name of ["@pulumi/pulumi", "@pulumi/kubernetes", "typescript", "ts-node", "@types/node"]) deps[name] = pinned(name);
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "pulumi-kpack-programs", private: true, dependencies: deps }, null, 2));
+  const deps: Record<string, string> = {
+    "pulumi-kpack": `file:./${tarball}`,
+    "@pulumi/pulumi": versions?.pulumi ?? installedVersion("@pulumi/pulumi"),
+    "@pulumi/kubernetes": versions?.kubernetes ?? installedVersion("@pulumi/kubernetes"),
+  };
+  for (const name of ["typescript", "ts-node", "@types/node"]) deps[name] = installedVersion(name);
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "pulumi-kpack-program", private: true, dependencies: deps }, null, 2));
   // --ignore-scripts: @pulumi/kubernetes's install script would download its plugin; the environment built it.
-  execFileSync("npm", ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  return path.join(dir, "node_modules");
+  execFileSync("npm", ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return dir;
 }

@@ -92,11 +92,16 @@ export async function startRegistry(opts: RegistryOptions): Promise<Registry> {
   const proc: Managed = start(`registry (${opts.name})`, bin, ["serve", configFile], { logFile, env });
   const expected = opts.auth ? 401 : 200;
   try {
-    await waitFor(`registry ${opts.name} on ${host}`, proc, async () => {
-      const r = await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2000) });
-      await r.body?.cancel();
-      return r.status === expected;
-    }, 30_000);
+    await waitFor(
+      `registry ${opts.name} on ${host}`,
+      proc,
+      async () => {
+        const r = await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2000) });
+        await r.body?.cancel();
+        return r.status === expected;
+      },
+      30_000,
+    );
   } catch (e) {
     await stop(proc);
     throw e;

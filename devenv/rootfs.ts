@@ -79,7 +79,8 @@ async function blobGet(image: ImageRef, what: string, creds: Credentials | undef
   if (creds) headers.authorization = basicAuth(creds);
   const r = await fetch(`http://${image.host}/v2/${image.repository}/${what}`, { headers, signal: AbortSignal.timeout(60_000) });
   if (!r.ok) {
-    const hint = r.status === 401 ? (creds ? " (the pod's pull credentials were refused)" : " (the pod has no pull credentials for this registry)") : "";
+    const hint =
+      r.status === 401 ? (creds ? " (the pod's pull credentials were refused)" : " (the pod has no pull credentials for this registry)") : "";
     throw new Error(`GET ${image.host}/${image.repository}/${what}: HTTP ${r.status}${hint}`);
   }
   return r;
@@ -98,7 +99,10 @@ export class RootfsCache {
     const creds = credentials[image.host];
     const manifestOf = async (r: string) => {
       const got = await getManifest(r, creds);
-      if (!got.body) throw new Error(`GET manifest ${r}: HTTP ${got.status}${got.status === 401 ? (creds ? " (the pod's pull credentials were refused)" : " (the pod has no pull credentials for this registry)") : ""}`);
+      if (!got.body)
+        throw new Error(
+          `GET manifest ${r}: HTTP ${got.status}${got.status === 401 ? (creds ? " (the pod's pull credentials were refused)" : " (the pod has no pull credentials for this registry)") : ""}`,
+        );
       return { digest: got.digest ?? image.reference, manifest: JSON.parse(got.body) as Manifest };
     };
     let { digest, manifest } = await manifestOf(ref);
@@ -120,7 +124,12 @@ export class RootfsCache {
     return pull;
   }
 
-  private async unpack(image: ImageRef, manifest: Manifest, key: string, creds: Credentials | undefined): Promise<{ dir: string; config: ImageConfig }> {
+  private async unpack(
+    image: ImageRef,
+    manifest: Manifest,
+    key: string,
+    creds: Credentials | undefined,
+  ): Promise<{ dir: string; config: ImageConfig }> {
     if (!manifest.config || !manifest.layers) throw new Error(`Image ${image.host}/${image.repository}: its manifest has no config or layers`);
     const config = ((await (await blobGet(image, `blobs/${manifest.config.digest}`, creds)).json()) as { config?: ImageConfig }).config ?? {};
     const base = path.join(this.dir, key);
@@ -163,7 +172,11 @@ export function resolveUser(root: string, user: string | undefined): { uid?: num
   const [u, g] = user.split(":");
   const lookup = (file: string, name: string): string[] | undefined => {
     try {
-      return fs.readFileSync(path.join(root, "etc", file), "utf8").split("\n").map((l) => l.split(":")).find((f) => f[0] === name);
+      return fs
+        .readFileSync(path.join(root, "etc", file), "utf8")
+        .split("\n")
+        .map((l) => l.split(":"))
+        .find((f) => f[0] === name);
     } catch {
       return undefined;
     }

@@ -42,10 +42,14 @@ export function sandboxSupport(): SandboxSupport {
   if (support) return support;
   if (process.env.PULUMI_KPACK_NO_SANDBOX) return (support = { ok: false, reason: "PULUMI_KPACK_NO_SANDBOX is set" });
   ipBin = findIp();
-  const r = spawnSync("unshare", ["--user", "--map-root-user", "--net", "--", ipBin, "link", "set", "lo", "up"], { encoding: "utf8", timeout: 10_000 });
-  support = r.status === 0
-    ? { ok: true }
-    : { ok: false, reason: `unshare --user --net with ip failed (${r.error?.message ?? (r.stderr.trim() || `exit ${r.status}`)})` };
+  const r = spawnSync("unshare", ["--user", "--map-root-user", "--net", "--", ipBin, "link", "set", "lo", "up"], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  support =
+    r.status === 0
+      ? { ok: true }
+      : { ok: false, reason: `unshare --user --net with ip failed (${r.error?.message ?? (r.stderr.trim() || `exit ${r.status}`)})` };
   return support;
 }
 
@@ -119,8 +123,21 @@ export async function loopbackSandbox(ports: number[], exposed: ExposedPort[] = 
   return {
     command: (bin, args) => ({
       bin: "unshare",
-      args: ["--user", "--map-root-user", "--net", "--", process.execPath, path.join(__dirname, "ns-relay.js"), ipBin, sockDir, ports.join(","),
-        exposed.length ? exposed.map((e) => e.innerPort).join(",") : "-", "--", bin, ...args],
+      args: [
+        "--user",
+        "--map-root-user",
+        "--net",
+        "--",
+        process.execPath,
+        path.join(__dirname, "ns-relay.js"),
+        ipBin,
+        sockDir,
+        ports.join(","),
+        exposed.length ? exposed.map((e) => e.innerPort).join(",") : "-",
+        "--",
+        bin,
+        ...args,
+      ],
     }),
     exposedSocket: (innerPort) => path.join(sockDir, `exposed-${innerPort}.sock`),
     async close() {

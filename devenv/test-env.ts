@@ -43,7 +43,9 @@ export function testEnv(): Promise<TestEnv> {
     kubeConfig.loadFromString(cluster.kubeconfig);
     if (cluster.context) kubeConfig.setCurrentContext(cluster.context);
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    process.stderr.write(`test environment ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (${cluster.external ? "external cluster" : "local control plane"} at ${cluster.server})\n`);
+    process.stderr.write(
+      `test environment ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (${cluster.external ? "external cluster" : "local control plane"} at ${cluster.server})\n`,
+    );
     return {
       cluster,
       pulumi,
@@ -58,7 +60,9 @@ export function testEnv(): Promise<TestEnv> {
         kpackStarted ??= (async () => {
           const t = Date.now();
           const k = await startKpack(cluster);
-          process.stderr.write(`kpack ready in ${((Date.now() - t) / 1000).toFixed(1)}s (${JSON.stringify(k.timings)}, controller ${k.sandboxed ? "in its loopback sandbox" : "unsandboxed"})\n`);
+          process.stderr.write(
+            `kpack ready in ${((Date.now() - t) / 1000).toFixed(1)}s (${JSON.stringify(k.timings)}, controller ${k.sandboxed ? "in its loopback sandbox" : "unsandboxed"})\n`,
+          );
           return k;
         })();
         return kpackStarted;
@@ -72,7 +76,11 @@ export async function mochaGlobalTeardown(): Promise<void> {
   if (!started) return;
   try {
     const env = await started;
-    if (kpackStarted) await kpackStarted.then((k) => k.stop(), () => undefined);
+    if (kpackStarted)
+      await kpackStarted.then(
+        (k) => k.stop(),
+        () => undefined,
+      );
     if (env.cluster.external) {
       const core = env.kubeConfig.makeApiClient(k8s.CoreV1Api);
       for (const name of namespaces) await core.deleteNamespace({ name }).catch(() => undefined);

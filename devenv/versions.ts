@@ -4,6 +4,14 @@ export const versions = {
   kubernetes: "1.34.4",
   etcd: "3.6.16",
   pulumi: "3.259.0",
+  /**
+   * The oldest @pulumi/pulumi package.json's range admits: 3.216.0 is the first
+   * whose dynamic providers take the inputs a read returns (refresh keeps them).
+   * The compatibility run of the examples installs it; the newest is whatever the registry serves.
+   */
+  pulumiOldest: "3.216.0",
+  /** The oldest @pulumi/kubernetes the compatibility run installs: the first 4.x that asks for @pulumi/pulumi ^3.142 like the newest. */
+  pulumiKubernetesOldest: "4.23.0",
   kpack: "0.17.2",
   /** The older kpack the upgrade test installs first (its controller and webhook are built too). */
   kpackPrevious: "0.17.1",

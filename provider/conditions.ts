@@ -39,10 +39,7 @@ export interface Condition {
   message?: string;
 }
 
-export type Readiness =
-  | { state: "ready" }
-  | { state: "pending"; message: string }
-  | { state: "failed"; message: string };
+export type Readiness = { state: "ready" } | { state: "pending"; message: string } | { state: "failed"; message: string };
 
 interface StatusWithConditions {
   observedGeneration?: number;
@@ -51,7 +48,7 @@ interface StatusWithConditions {
 
 export function status(obj: KubeObject | undefined): StatusWithConditions {
   const s = obj?.status;
-  return s && typeof s === "object" ? (s as StatusWithConditions) : {};
+  return s && typeof s === "object" ? s : {};
 }
 
 export function condition(obj: KubeObject | undefined, type: string): Condition | undefined {

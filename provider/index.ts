@@ -43,7 +43,9 @@ export async function dispatch(kind: string, method: Method, args: unknown[]): P
   }
   const h = kinds[kind];
   if (!h) {
-    throw new Error(`pulumi-kpack: this version has no resource kind "${kind}" (it has ${Object.keys(kinds).join(", ")}). Install the pulumi-kpack version that created it.`);
+    throw new Error(
+      `pulumi-kpack: this version has no resource kind "${kind}" (it has ${Object.keys(kinds).join(", ")}). Install the pulumi-kpack version that created it.`,
+    );
   }
   switch (method) {
     case "check":

@@ -2,7 +2,21 @@ import { CommonInputs, DEFAULT_NAMESPACE, KPACK_API_VERSION } from "../schema/co
 import { Readiness, readyCondition, status } from "./conditions";
 import { ensureKpack } from "./install";
 import type { Kube } from "./kube/client";
-import { apply, ClusterIO, clusterIO, deleteAndWait, describe, get, KubeObject, madeBy, MANAGED_BY, ObjectRef, refOf, RESOURCE_ANNOTATION, soleOwner } from "./kube/objects";
+import {
+  apply,
+  ClusterIO,
+  clusterIO,
+  deleteAndWait,
+  describe,
+  get,
+  KubeObject,
+  madeBy,
+  MANAGED_BY,
+  ObjectRef,
+  refOf,
+  RESOURCE_ANNOTATION,
+  soleOwner,
+} from "./kube/objects";
 import { KindSchemas, Operation, ResourceDefinition, userMessage } from "./lifecycle";
 import type { Progress } from "./progress";
 import { compact, Props } from "./values";
@@ -30,7 +44,7 @@ export interface KindDefinition<A extends CommonInputs> {
   /** Outputs that need more than the object (an Image's provenance, from its Build): read after the wait and on refresh. */
   moreOutputs?(k: Kube, live: KubeObject): Promise<Props>;
   /** What a refresh found that kpack did on its own (see ResourceDefinition.describeRefresh). Pure. */
-  describeRefresh?(state: Props, outputs: Props): string | undefined;
+  describeRefresh?: (state: Props, outputs: Props) => string | undefined;
   /** How create/update wait for the object written. Default: Ready at the written generation (awaitReady(readyCondition)). */
   await?: Awaiter<A>;
   /**
@@ -47,9 +61,9 @@ export interface KindDefinition<A extends CommonInputs> {
    */
   beforeCreate?(ctx: Omit<AwaitContext<A>, "generation" | "previous">): Promise<void>;
   /** What a change will do beyond the diff, for preview: see ResourceDefinition.describeChange. Pure. */
-  describeChange?(olds: Props | undefined, news: Props): string | undefined;
+  describeChange?: (olds: Props | undefined, news: Props) => string | undefined;
   /** Changes kpack refuses, said at preview: see ResourceDefinition.transitionProblems. Pure. */
-  transitionProblems?(olds: Props, news: A): Array<{ path: string; message: string }>;
+  transitionProblems?: (olds: Props, news: A) => Array<{ path: string; message: string }>;
   /**
    * Just before the object is applied: a write server-side apply cannot make
    * (fields a mutating webhook added belong to no manager), or a refusal
@@ -82,16 +96,24 @@ export function awaitReady<A>(readiness: (obj: KubeObject) => Readiness): Awaite
   return async (ctx) => {
     let last: Readiness = { state: "pending", message: "waiting for kpack" };
     let observed: number | undefined;
-    const obj = await ctx.io.waitUntil(ctx.ref, (o) => {
-      if (!o) return true;
-      observed = status(o).observedGeneration;
-      last = readiness(o);
-      if (last.state === "pending") ctx.progress.status(last.message);
-      return last.state !== "pending";
-    }, ctx.deadline, "for kpack to report it ready", ctx.resourceVersion).catch((e: unknown) => {
-      if (!(e instanceof TimeoutError)) throw e;
-      throw e.restate(ctx.label, e.what, last.state === "pending" ? last.message : undefined, notObservedAdvice(ctx.generation, observed));
-    });
+    const obj = await ctx.io
+      .waitUntil(
+        ctx.ref,
+        (o) => {
+          if (!o) return true;
+          observed = status(o).observedGeneration;
+          last = readiness(o);
+          if (last.state === "pending") ctx.progress.status(last.message);
+          return last.state !== "pending";
+        },
+        ctx.deadline,
+        "for kpack to report it ready",
+        ctx.resourceVersion,
+      )
+      .catch((e: unknown) => {
+        if (!(e instanceof TimeoutError)) throw e;
+        throw e.restate(ctx.label, e.what, last.state === "pending" ? last.message : undefined, notObservedAdvice(ctx.generation, observed));
+      });
     if (!obj) throw new Error(`${ctx.label}: it was deleted while waiting for it to become ready.`);
     const final = last as Readiness;
     if (final.state === "failed") throw new Error(`${ctx.label}: kpack reports it not ready: ${final.message}.`);
@@ -100,7 +122,7 @@ export function awaitReady<A>(readiness: (obj: KubeObject) => Readiness): Awaite
 }
 
 export function refFor<A extends CommonInputs>(def: KindDefinition<A>, name: string, namespace: string | undefined): ObjectRef {
-  return { apiVersion: KPACK_API_VERSION, kind: def.kind, name, namespace: def.namespaced ? namespace ?? DEFAULT_NAMESPACE : undefined };
+  return { apiVersion: KPACK_API_VERSION, kind: def.kind, name, namespace: def.namespaced ? (namespace ?? DEFAULT_NAMESPACE) : undefined };
 }
 
 export function idFor(ref: ObjectRef): string {
@@ -123,7 +145,9 @@ export function toObject<A extends CommonInputs>(def: KindDefinition<A>, args: A
       name: ref.name,
       ...(ref.namespace ? { namespace: ref.namespace } : {}),
       labels: { ...MANAGED_BY, ...(m.labels ?? {}) },
-      ...(m.annotations || args.resourceUrn ? { annotations: { ...(m.annotations ?? {}), ...(args.resourceUrn ? { [RESOURCE_ANNOTATION]: args.resourceUrn } : {}) } } : {}),
+      ...(m.annotations || args.resourceUrn
+        ? { annotations: { ...(m.annotations ?? {}), ...(args.resourceUrn ? { [RESOURCE_ANNOTATION]: args.resourceUrn } : {}) } }
+        : {}),
     },
     spec: m.spec,
   };

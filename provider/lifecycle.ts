@@ -89,7 +89,10 @@ export interface ResourceHandlers {
  * The dynamic-provider methods of a resource definition. `report` is where a
  * resource's lines go (the engine's Log RPC; unit tests pass their own).
  */
-export function handlersOf<A extends CommonInputs>(def: ResourceDefinition<A>, report: (urn: string | undefined) => Progress = progressFor): ResourceHandlers {
+export function handlersOf<A extends CommonInputs>(
+  def: ResourceDefinition<A>,
+  report: (urn: string | undefined) => Progress = progressFor,
+): ResourceHandlers {
   // What a change will do, told once the change is known: at check for a new
   // resource (the engine calls no diff for it), at diff for a changed one.
   const tell = (olds: Props | undefined, news: Props | undefined) => {
@@ -138,7 +141,10 @@ function labelOf<A extends CommonInputs>(def: ResourceDefinition<A>, args: { nam
  */
 export function autoName(logicalName: string, maxLength: number, urn?: string): string {
   const suffix = (urn ? crypto.createHash("sha256").update(urn).digest("hex") : crypto.randomBytes(4).toString("hex")).slice(0, 7);
-  let base = logicalName.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+  let base = logicalName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
   base = base.slice(0, maxLength - suffix.length - 1).replace(/-+$/, "") || "kpack";
   return `${base}-${suffix}`;
 }
@@ -169,7 +175,12 @@ export function check<A extends CommonInputs>(def: ResourceDefinition<A>, olds: 
     if (inputs.name === undefined) {
       // Keep an auto-generated name across updates; make a new one only the first time.
       if (prev.autoNamed === true && typeof prev.name === "string") inputs.name = prev.name;
-      else inputs.name = autoName(String(inputs.logicalName ?? def.kind), naming.maxNameLength, typeof inputs.resourceUrn === "string" ? inputs.resourceUrn : undefined);
+      else
+        inputs.name = autoName(
+          typeof inputs.logicalName === "string" ? inputs.logicalName : def.kind,
+          naming.maxNameLength,
+          typeof inputs.resourceUrn === "string" ? inputs.resourceUrn : undefined,
+        );
       inputs.autoNamed = true;
     } else {
       delete inputs.autoNamed;
@@ -202,7 +213,10 @@ export function check<A extends CommonInputs>(def: ResourceDefinition<A>, olds: 
     }
   }
   if (naming && typeof inputs.name === "string" && inputs.name.length > naming.maxNameLength) {
-    failures.push({ property: "name", reason: `${def.kind} ${inputs.name}: name: must be at most ${naming.maxNameLength} characters. Choose a shorter name.` });
+    failures.push({
+      property: "name",
+      reason: `${def.kind} ${inputs.name}: name: must be at most ${naming.maxNameLength} characters. Choose a shorter name.`,
+    });
   }
   return { inputs, failures };
 }
@@ -277,11 +291,16 @@ async function apply<A extends CommonInputs>(def: ResourceDefinition<A>, props: 
   } catch (e) {
     // An InitError already tells the user (see provider/kind.ts): Pulumi keeps the resource with its properties.
     if (e instanceof InitError) throw e;
-    throw new Error(userMessage(e));
+    throw new Error(userMessage(e), { cause: e });
   }
 }
 
-async function read<A extends CommonInputs>(def: ResourceDefinition<A>, id: string, props: Props | undefined, report: (urn: string | undefined) => Progress): Promise<pulumi.dynamic.ReadResult<Props>> {
+async function read<A extends CommonInputs>(
+  def: ResourceDefinition<A>,
+  id: string,
+  props: Props | undefined,
+  report: (urn: string | undefined) => Progress,
+): Promise<pulumi.dynamic.ReadResult<Props>> {
   const state = strip(props);
   const outputs = await def.read(id, state, kube(accessOf(state)));
   // Gone out of band: an empty id removes it from the state.

@@ -28,7 +28,9 @@ function engine(): engineGrpc.EngineClient | null {
   try {
     // @grpc/grpc-js is a dependency of @pulumi/pulumi: resolve it from there.
     const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by path, from where @pulumi/pulumi resolves it, and only in the provider process
     const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] })) as typeof import("@grpc/grpc-js");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only the dynamic-provider process talks to the engine, and a failed load just leaves the progress lines off
     const { EngineClient } = require("@pulumi/pulumi/proto/engine_grpc_pb") as typeof engineGrpc;
     client = new EngineClient(addr, grpc.credentials.createInsecure());
   } catch {

@@ -28,10 +28,15 @@ export function buildpackEntrySchema<K extends readonly [string, ...string[]]>(k
       optional: z.boolean().optional(),
       name: z.never({ error: `needs a kind next to it (${kinds.map((k) => `"${k}"`).join(" or ")}), or give a buildpack id instead` }).optional(),
       buildpack: z
-        .never({ error: `takes a ${kinds.join(" or ")} resource (pulumi-kpack turns it into its kind and name). To name one, give {kind: ${kinds.map((k) => `"${k}"`).join(" | ")}, name} instead` })
+        .never({
+          error: `takes a ${kinds.join(" or ")} resource (pulumi-kpack turns it into its kind and name). To name one, give {kind: ${kinds.map((k) => `"${k}"`).join(" | ")}, name} instead`,
+        })
         .optional(),
       image: z
-        .never({ error: "kpack does not support image entries in a builder order (its webhook rejects them). Use id, or kind and name of a Buildpack/ClusterBuildpack that points at the image" })
+        .never({
+          error:
+            "kpack does not support image entries in a builder order (its webhook rejects them). Use id, or kind and name of a Buildpack/ClusterBuildpack that points at the image",
+        })
         .optional(),
     })
     .strict();
@@ -78,6 +83,10 @@ const builderBuildpackEntry = buildpackEntrySchema(
   ["Buildpack", "ClusterBuildpack"] as const,
   'must be "Buildpack" or "ClusterBuildpack" (or leave kind out and give a buildpack id)',
 );
+/**
+ * One buildpack of a Builder's order group (spec.order[].group[]): `{id, version?, optional?}`, looked up in
+ * Buildpacks, ClusterBuildpacks and the store, or `{kind: "Buildpack" | "ClusterBuildpack", name, id?, version?, optional?}`.
+ */
 export type BuilderBuildpackEntry = z.infer<typeof builderBuildpackEntry>;
 
 /** Spec fields Builder and ClusterBuilder share. */
@@ -118,4 +127,3 @@ export const builder = kindSchemas(
   oneServiceAccount("serviceAccountName"),
 );
 export type BuilderInputs = z.infer<typeof builder.inputs>;
-

@@ -13,6 +13,10 @@ const clusterBuilderBuildpackEntry = buildpackEntrySchema(
   ["ClusterBuildpack"] as const,
   'must be "ClusterBuildpack" (or leave kind out and give a buildpack id): kpack resolves no namespaced Buildpack for a ClusterBuilder',
 );
+/**
+ * One buildpack of a ClusterBuilder's order group (spec.order[].group[]): `{id, version?, optional?}`, looked up in
+ * ClusterBuildpacks and the store, or `{kind: "ClusterBuildpack", name, id?, version?, optional?}`.
+ */
 export type ClusterBuilderBuildpackEntry = z.infer<typeof clusterBuilderBuildpackEntry>;
 
 export const clusterBuilder = kindSchemas(
@@ -38,10 +42,10 @@ export const clusterBuilder = kindSchemas(
       ctx.addIssue({
         code: "custom",
         path: ["serviceAccountRef"],
-        message: 'is required: the ServiceAccount kpack pushes the builder with, e.g. {name: "builder", namespace: "kpack"}, or give managedServiceAccount with the registry credentials',
+        message:
+          'is required: the ServiceAccount kpack pushes the builder with, e.g. {name: "builder", namespace: "kpack"}, or give managedServiceAccount with the registry credentials',
       });
     }
   },
 );
 export type ClusterBuilderInputs = z.infer<typeof clusterBuilder.inputs>;
-

@@ -27,6 +27,18 @@ export type ClusterLifecycleInputs = z.infer<typeof clusterLifecycle.inputs>;
 
 /** Buildpack and platform API versions of a lifecycle (an output). */
 export interface LifecycleApis {
-  buildpack?: { deprecated?: string[]; supported?: string[] };
-  platform?: { deprecated?: string[]; supported?: string[] };
+  /** Buildpack API versions (status.apis.buildpack). */
+  buildpack?: {
+    /** Versions the lifecycle still supports but has deprecated; `[]` for none. */
+    deprecated?: string[];
+    /** Versions the lifecycle supports; `[]` for none. */
+    supported?: string[];
+  };
+  /** Platform API versions (status.apis.platform). */
+  platform?: {
+    /** Versions the lifecycle still supports but has deprecated; `[]` for none. */
+    deprecated?: string[];
+    /** Versions the lifecycle supports; `[]` for none. */
+    supported?: string[];
+  };
 }

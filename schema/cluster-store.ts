@@ -13,7 +13,10 @@ export const clusterStore = kindSchemas(
     /** Buildpackage images (spec.sources[].image), e.g. `[{image: "paketobuildpacks/java"}]`. At least one. */
     sources: z
       .array(z.object({ image: imageReference }).strict(), {
-        error: (iss) => (iss.input === undefined ? 'is required: a list of buildpackage images such as [{image: "registry.example.com/buildpacks/java:1"}]' : undefined),
+        error: (iss) =>
+          iss.input === undefined
+            ? 'is required: a list of buildpackage images such as [{image: "registry.example.com/buildpacks/java:1"}]'
+            : undefined,
       })
       .min(1, 'must list at least one buildpackage image, such as [{image: "registry.example.com/buildpacks/java:1"}]'),
     /** ServiceAccount whose secrets kpack uses to pull the buildpackages. */

@@ -56,9 +56,11 @@ export const namespaceName = z
   .regex(DNS1123_LABEL, "must be lower-case letters, digits and '-', starting and ending with a letter or digit");
 
 // registry[:port]/path[:tag][@digest], the grammar of distribution/reference, simplified; the registry may be an IPv6 literal ([::1]:5000).
-const IMAGE_REF = /^(?:(?:[a-zA-Z0-9.-]+|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const IMAGE_REF =
+  /^(?:(?:[a-zA-Z0-9.-]+|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 // The same without a digest: a place to push to.
-const TAG_REF = /^(?:(?:[a-zA-Z0-9.-]+|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/;
+const TAG_REF =
+  /^(?:(?:[a-zA-Z0-9.-]+|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/;
 
 /**
  * The repository path of a reference as go-containerregistry splits it (what
@@ -79,7 +81,10 @@ const repositoryLength = (grammar: RegExp) => (v: string, ctx: z.RefinementCtx) 
   if (!grammar.test(v)) return;
   const n = repositoryOf(v).length;
   if (n < 2 || n > 255) {
-    ctx.addIssue({ code: "custom", message: `has a repository path (after the registry) of ${n} character${n === 1 ? "" : "s"}, but kpack takes 2 to 255. Give a path such as team/app` });
+    ctx.addIssue({
+      code: "custom",
+      message: `has a repository path (after the registry) of ${n} character${n === 1 ? "" : "s"}, but kpack takes 2 to 255. Give a path such as team/app`,
+    });
   }
 };
 
@@ -112,9 +117,15 @@ export const oneManifestSource: Rule = (v, ctx) => {
 export const kpackInstallOptions = z
   .object({
     /** kpack version, e.g. "0.17.2". An installation pulumi-kpack made that is older gets upgraded. */
-    version: z.string().regex(/^v?\d+\.\d+\.\d+$/, "must be a kpack release version such as 0.17.2").optional(),
+    version: z
+      .string()
+      .regex(/^v?\d+\.\d+\.\d+$/, "must be a kpack release version such as 0.17.2")
+      .optional(),
     /** URL of release YAML (default: the official release-<version>.yaml, or PULUMI_KPACK_MANIFEST_URL). */
-    manifestUrl: z.string().regex(/^(https?|file):\/\/\S+$/, "must be an http(s):// or file:// URL").optional(),
+    manifestUrl: z
+      .string()
+      .regex(/^(https?|file):\/\/\S+$/, "must be an http(s):// or file:// URL")
+      .optional(),
     /** Path of a local file with release YAML, read by the provider. */
     manifestFile: z.string().min(1).optional(),
     /** Release YAML itself. */
@@ -157,7 +168,12 @@ export const commonInputs = {
    */
   forceConflicts: z.boolean().optional(),
   /** How long create/update waits for readiness, in seconds (Pulumi's customTimeouts do not reach dynamic providers). */
-  timeoutSeconds: z.number().int().positive().max(24 * 3600).optional(),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3600)
+    .optional(),
   /**
    * Take over a kpack object of this kind and name that exists already and that this resource did not make
    * (made with kubectl, kp or another program): its status and build history stay, and a spec that matches
@@ -198,14 +214,16 @@ export function kindSchemas<S extends z.ZodRawShape>(shape: S, ...rules: Rule[])
   const all: Rule = (v, ctx) => rules.forEach((r) => r(v, ctx));
   return {
     args: z.object(shape).strict().superRefine(all),
-    inputs: z.object({ ...shape, ...internalInputs }).strict().superRefine(all),
+    inputs: z
+      .object({ ...shape, ...internalInputs })
+      .strict()
+      .superRefine(all),
     keys: [...Object.keys(shape), "providerVersion"] as readonly string[],
   };
 }
 
 /** The checked inputs every kind has, as the provider's lifecycle sees them. */
-const commonInputsSchema = z.object({ ...commonInputs, namespace: z.string().optional(), ...internalInputs });
-export type CommonInputs = z.infer<typeof commonInputsSchema>;
+export type CommonInputs = z.infer<z.ZodObject<typeof commonInputs & { namespace: z.ZodOptional<z.ZodString> } & typeof internalInputs>>;
 
 /** The error option of a required zod field: "is required: <hint>" when missing, check()'s own wording otherwise (schema/messages.ts). */
 export function required(hint: string): ErrorOption {
@@ -250,7 +268,16 @@ export function labelKeyProblem(key: string): string | undefined {
 
 /** Kubernetes labels: valid keys, values of at most 63 characters. */
 export const labels = z
-  .record(z.string(), z.string().max(63, "must be at most 63 characters (a label value)").regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, "must be letters, digits, '-', '_' or '.', starting and ending with a letter or digit (a label value)"))
+  .record(
+    z.string(),
+    z
+      .string()
+      .max(63, "must be at most 63 characters (a label value)")
+      .regex(
+        /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/,
+        "must be letters, digits, '-', '_' or '.', starting and ending with a letter or digit (a label value)",
+      ),
+  )
   .superRefine((v, ctx) => {
     for (const key of Object.keys(v)) {
       const problem = labelKeyProblem(key);
@@ -262,8 +289,13 @@ export const labels = z
 export function quantityOf(what?: string) {
   const example = 'a Kubernetes quantity as a string, such as "2G", "500Mi" or "0.5"';
   return z
-    .string({ error: (iss) => (iss.input === undefined ? (what ? `is required: ${what}` : undefined) : `must be ${example}, not ${describeValue(iss.input)}`) })
-    .regex(/^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$/, "must be a Kubernetes quantity such as 2G, 500Mi or 0.5");
+    .string({
+      error: (iss) => (iss.input === undefined ? (what ? `is required: ${what}` : undefined) : `must be ${example}, not ${describeValue(iss.input)}`),
+    })
+    .regex(
+      /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$/,
+      "must be a Kubernetes quantity such as 2G, 500Mi or 0.5",
+    );
 }
 
 /** A Kubernetes resource quantity such as `2G`, `500Mi` or `0.5`. */
@@ -277,17 +309,26 @@ export const namespaceInput = namespaceName.optional();
 
 /** A status condition as kpack reports it (an output of every kind). */
 export interface ConditionOutput {
+  /** Condition type, e.g. `Ready`, `UpToDate` (builders), `BuilderReady` (Images). */
   type: string;
+  /** `True`, `False` or `Unknown`. */
   status: string;
+  /** Why the condition is in its status, one CamelCase word, e.g. `BuildFailed`. */
   reason?: string;
+  /** Human-readable detail, e.g. the error kpack met. */
   message?: string;
+  /** How serious a False status is: empty for an error, else `Warning` or `Info`. */
   severity?: string;
+  /** When the condition last changed status (RFC 3339). */
   lastTransitionTime?: string;
 }
 
 /** A buildpack kpack resolved: id and version, plus homepage when the buildpack declares one. */
 export interface BuildpackInfo {
+  /** Buildpack id, e.g. `paketo-buildpacks/java`. */
   id: string;
+  /** Buildpack version; `""` when kpack reports none. */
   version: string;
+  /** The buildpack's homepage URL, where it declares one. */
   homepage?: string;
 }

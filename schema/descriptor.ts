@@ -23,7 +23,13 @@ const orderEntry = z
     group: z
       .array(
         z
-          .object({ id: z.string().min(1).optional(), version: z.string().min(1).optional(), name: objectName.optional(), kind: z.enum(["ClusterBuildpack", "ClusterStore"]).optional(), optional: z.boolean().optional() })
+          .object({
+            id: z.string().min(1).optional(),
+            version: z.string().min(1).optional(),
+            name: objectName.optional(),
+            kind: z.enum(["ClusterBuildpack", "ClusterStore"]).optional(),
+            optional: z.boolean().optional(),
+          })
           .strict(),
       )
       .min(1, "must list at least one buildpack"),
@@ -33,7 +39,9 @@ const orderEntry = z
 const clusterStack = named.extend({ buildImage: source, runImage: source }).strict();
 const clusterStore = named.extend({ sources: z.array(source).min(1, "must list at least one buildpackage") }).strict();
 const imageEntry = named.extend({ image: imageReference }).strict();
-const clusterBuilderV3 = named.extend({ clusterStack: objectName, clusterStore: objectName, order: z.array(orderEntry).min(1, "must list at least one group") }).strict();
+const clusterBuilderV3 = named
+  .extend({ clusterStack: objectName, clusterStore: objectName, order: z.array(orderEntry).min(1, "must list at least one group") })
+  .strict();
 
 const v1 = z
   .object({
@@ -86,7 +94,14 @@ export const API_VERSIONS = ["kp.kpack.io/v1", "kp.kpack.io/v1alpha3", "kp.kpack
 
 function toV1(doc: unknown): { v1?: DescriptorV1; problems: string[] } {
   const apiVersion = (doc as { apiVersion?: unknown } | null)?.apiVersion;
-  const schema = apiVersion === "kp.kpack.io/v1" ? v1 : apiVersion === "kp.kpack.io/v1alpha3" ? v1alpha3 : apiVersion === "kp.kpack.io/v1alpha1" ? v1alpha1 : undefined;
+  const schema =
+    apiVersion === "kp.kpack.io/v1"
+      ? v1
+      : apiVersion === "kp.kpack.io/v1alpha3"
+        ? v1alpha3
+        : apiVersion === "kp.kpack.io/v1alpha1"
+          ? v1alpha1
+          : undefined;
   if (!schema) return { problems: [`apiVersion: must be one of ${API_VERSIONS.join(", ")} (kp import's), but is ${JSON.stringify(apiVersion)}`] };
   const r = schema.safeParse(doc);
   if (!r.success) return { problems: r.error.issues.map((i) => `${pathOf(doc, i.path)}: ${i.message}`) };
@@ -95,7 +110,11 @@ function toV1(doc: unknown): { v1?: DescriptorV1; problems: string[] } {
   if (d.apiVersion === "kp.kpack.io/v1alpha3") {
     const { lifecycle, apiVersion: _a, ...rest } = d;
     return {
-      v1: { ...rest, apiVersion: "kp.kpack.io/v1", ...(lifecycle ? { clusterLifecycles: [{ name: "lifecycle", image: lifecycle.image }], defaultClusterLifecycle: "lifecycle" } : {}) },
+      v1: {
+        ...rest,
+        apiVersion: "kp.kpack.io/v1",
+        ...(lifecycle ? { clusterLifecycles: [{ name: "lifecycle", image: lifecycle.image }], defaultClusterLifecycle: "lifecycle" } : {}),
+      },
       problems: [],
     };
   }
@@ -173,15 +192,27 @@ export function resolveDescriptor(doc: unknown): { descriptor?: ResolvedDescript
   builders.forEach((b, i) => {
     known("clusterStacks", stacks, b.clusterStack, `clusterBuilders[${i}] (${b.name}): clusterStack`);
     known("clusterStores", stores, b.clusterStore, `clusterBuilders[${i}] (${b.name}): clusterStore`);
-    b.order.forEach((o, j) => o.group.forEach((e, k) => {
-      const at = `clusterBuilders[${i}] (${b.name}): order[${j}].group[${k}]`;
-      if (!e.id && !e.name) out.push(`${at}: must give a buildpack id, or the name of a ClusterBuildpack or ClusterStore`);
-      if (e.kind === "ClusterBuildpack" && e.name) known("clusterBuildpacks", buildpacks, e.name, `${at}.name`);
-    }));
+    b.order.forEach((o, j) =>
+      o.group.forEach((e, k) => {
+        const at = `clusterBuilders[${i}] (${b.name}): order[${j}].group[${k}]`;
+        if (!e.id && !e.name) out.push(`${at}: must give a buildpack id, or the name of a ClusterBuildpack or ClusterStore`);
+        if (e.kind === "ClusterBuildpack" && e.name) known("clusterBuildpacks", buildpacks, e.name, `${at}.name`);
+      }),
+    );
   });
   if (known("clusterBuilders", builders, d.defaultClusterBuilder, "defaultClusterBuilder") && d.defaultClusterBuilder !== "default") {
     builders.push({ ...builders.find((b) => b.name === d.defaultClusterBuilder)!, name: "default" });
   }
   if (out.length) return { problems: out };
-  return { descriptor: { defaultClusterLifecycle: d.defaultClusterLifecycle, clusterLifecycles: lifecycles, clusterBuildpacks: buildpacks, clusterStores: stores, clusterStacks: stacks, clusterBuilders: builders }, problems: [] };
+  return {
+    descriptor: {
+      defaultClusterLifecycle: d.defaultClusterLifecycle,
+      clusterLifecycles: lifecycles,
+      clusterBuildpacks: buildpacks,
+      clusterStores: stores,
+      clusterStacks: stacks,
+      clusterBuilders: builders,
+    },
+    problems: [],
+  };
 }

@@ -28,11 +28,16 @@ const oneOf = (keys: readonly string[], example: string) => (v: Record<string, u
   if (given.length === 0) {
     ctx.addIssue({ code: "custom", path: [], message: `must give exactly one of ${keys.join(", ")}, e.g. ${example}` });
   } else if (given.length > 1) {
-    ctx.addIssue({ code: "custom", path: [given[1]], message: `must give exactly one of ${keys.join(", ")}, but gives ${given.join(" and ")}. Keep one` });
+    ctx.addIssue({
+      code: "custom",
+      path: [given[1]],
+      message: `must give exactly one of ${keys.join(", ")}, but gives ${given.join(" and ")}. Keep one`,
+    });
   }
 };
 
-const GIT_FORMS = "https://git.example.com/team/app.git, http://…, ssh://git@git.example.com/team/app.git, git@git.example.com:team/app.git or git://git.example.com/team/app.git";
+const GIT_FORMS =
+  "https://git.example.com/team/app.git, http://…, ssh://git@git.example.com/team/app.git, git@git.example.com:team/app.git or git://git.example.com/team/app.git";
 
 /**
  * Why kpack could not clone from a git URL, or undefined. kpack (go-git)
@@ -44,15 +49,18 @@ const GIT_FORMS = "https://git.example.com/team/app.git, http://…, ssh://git@g
 export function gitUrlProblem(url: string): string | undefined {
   const scheme = /^([^:/]+):\/\//.exec(url)?.[1];
   if (scheme !== undefined) {
-    if (scheme === "file") return `must be a URL kpack can clone over the network, not a file:// URL (kpack clones inside the cluster, where it means the controller's own disk). Use one of: ${GIT_FORMS}`;
-    if (!["http", "https", "ssh", "git"].includes(scheme.toLowerCase())) return `has the scheme "${scheme}", which kpack cannot clone from. Use one of: ${GIT_FORMS}`;
+    if (scheme === "file")
+      return `must be a URL kpack can clone over the network, not a file:// URL (kpack clones inside the cluster, where it means the controller's own disk). Use one of: ${GIT_FORMS}`;
+    if (!["http", "https", "ssh", "git"].includes(scheme.toLowerCase()))
+      return `has the scheme "${scheme}", which kpack cannot clone from. Use one of: ${GIT_FORMS}`;
     if (!/^[^:/]+:\/\/(?:[^@/]*@)?[^@/:\s]+/.test(url)) return `names no host. Use one of: ${GIT_FORMS}`;
     return undefined;
   }
   // go-git's scp-like form: [user@]host:[port:]path, host without ':' or spaces.
   const scp = /^(?:[^@]+@)?([^:\s]+):(?:[0-9]{1,5}:)?([^\\].*)$/.exec(url);
   if (scp) {
-    if (["http", "https", "ssh", "git", "file"].includes(scp[1].toLowerCase())) return `looks like a URL with a mistyped "://" (kpack would read it as host "${scp[1]}"). Use one of: ${GIT_FORMS}`;
+    if (["http", "https", "ssh", "git", "file"].includes(scp[1].toLowerCase()))
+      return `looks like a URL with a mistyped "://" (kpack would read it as host "${scp[1]}"). Use one of: ${GIT_FORMS}`;
     return undefined;
   }
   return `is not a git URL kpack can clone: without a scheme it is a local path. Use one of: ${GIT_FORMS}`;
@@ -66,7 +74,8 @@ export function blobUrlProblem(url: string): string | undefined {
   } catch {
     return "must be an http:// or https:// URL of a zip or tar archive, e.g. https://storage.example.com/app.tgz";
   }
-  if (u.protocol !== "http:" && u.protocol !== "https:") return `must be an http:// or https:// URL (kpack downloads the archive over HTTP), not ${u.protocol.replace(/:$/, "")}:, e.g. https://storage.example.com/app.tgz`;
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    return `must be an http:// or https:// URL (kpack downloads the archive over HTTP), not ${u.protocol.replace(/:$/, "")}:, e.g. https://storage.example.com/app.tgz`;
   if (!u.hostname) return "names no host: give an http:// or https:// URL such as https://storage.example.com/app.tgz";
   return undefined;
 }
@@ -146,13 +155,24 @@ export const cacheSchema = z
 
 const envVar = z
   .object({
-    name: z.string(required("the variable name")).regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, "must be a valid environment variable name (letters, digits, '_', '-', '.'; not starting with a digit)"),
+    name: z
+      .string(required("the variable name"))
+      .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, "must be a valid environment variable name (letters, digits, '_', '-', '.'; not starting with a digit)"),
     value: z.string().optional(),
     valueFrom: z
       .object({
-        configMapKeyRef: z.object({ name: objectNameOf("the ConfigMap name"), key: z.string().min(1, "must not be empty"), optional: z.boolean().optional() }).strict().optional(),
-        fieldRef: z.object({ fieldPath: z.string().min(1, "must not be empty"), apiVersion: z.string().optional() }).strict().optional(),
-        resourceFieldRef: z.object({ resource: z.string().min(1, "must not be empty"), containerName: z.string().optional(), divisor: quantity.optional() }).strict().optional(),
+        configMapKeyRef: z
+          .object({ name: objectNameOf("the ConfigMap name"), key: z.string().min(1, "must not be empty"), optional: z.boolean().optional() })
+          .strict()
+          .optional(),
+        fieldRef: z
+          .object({ fieldPath: z.string().min(1, "must not be empty"), apiVersion: z.string().optional() })
+          .strict()
+          .optional(),
+        resourceFieldRef: z
+          .object({ resource: z.string().min(1, "must not be empty"), containerName: z.string().optional(), divisor: quantity.optional() })
+          .strict()
+          .optional(),
         secretKeyRef: z
           .never({
             error:
@@ -165,7 +185,8 @@ const envVar = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.value !== undefined && v.valueFrom !== undefined) ctx.addIssue({ code: "custom", path: ["valueFrom"], message: "must not be given together with value. Keep one" });
+    if (v.value !== undefined && v.valueFrom !== undefined)
+      ctx.addIssue({ code: "custom", path: ["valueFrom"], message: "must not be given together with value. Keep one" });
   });
 
 /**
@@ -173,9 +194,15 @@ const envVar = z
  * a field it lacks kpack would keep and ignore, so check refuses that too. The
  * values' own rules are the Pod's.
  */
-const selectorRequirement = z.object({ key: z.string().optional(), operator: z.string().optional(), values: z.array(z.string()).optional() }).strict();
-const nodeSelectorTerm = z.object({ matchExpressions: z.array(selectorRequirement).optional(), matchFields: z.array(selectorRequirement).optional() }).strict();
-const labelSelector = z.object({ matchLabels: z.record(z.string(), z.string()).optional(), matchExpressions: z.array(selectorRequirement).optional() }).strict();
+const selectorRequirement = z
+  .object({ key: z.string().optional(), operator: z.string().optional(), values: z.array(z.string()).optional() })
+  .strict();
+const nodeSelectorTerm = z
+  .object({ matchExpressions: z.array(selectorRequirement).optional(), matchFields: z.array(selectorRequirement).optional() })
+  .strict();
+const labelSelector = z
+  .object({ matchLabels: z.record(z.string(), z.string()).optional(), matchExpressions: z.array(selectorRequirement).optional() })
+  .strict();
 const podAffinityTerm = z
   .object({
     labelSelector: labelSelector.optional(),
@@ -190,15 +217,22 @@ const weight = z.number().int("must be a whole number");
 const podAffinity = z
   .object({
     requiredDuringSchedulingIgnoredDuringExecution: z.array(podAffinityTerm).optional(),
-    preferredDuringSchedulingIgnoredDuringExecution: z.array(z.object({ weight: weight.optional(), podAffinityTerm: podAffinityTerm.optional() }).strict()).optional(),
+    preferredDuringSchedulingIgnoredDuringExecution: z
+      .array(z.object({ weight: weight.optional(), podAffinityTerm: podAffinityTerm.optional() }).strict())
+      .optional(),
   })
   .strict();
 const affinity = z
   .object({
     nodeAffinity: z
       .object({
-        requiredDuringSchedulingIgnoredDuringExecution: z.object({ nodeSelectorTerms: z.array(nodeSelectorTerm).optional() }).strict().optional(),
-        preferredDuringSchedulingIgnoredDuringExecution: z.array(z.object({ weight: weight.optional(), preference: nodeSelectorTerm.optional() }).strict()).optional(),
+        requiredDuringSchedulingIgnoredDuringExecution: z
+          .object({ nodeSelectorTerms: z.array(nodeSelectorTerm).optional() })
+          .strict()
+          .optional(),
+        preferredDuringSchedulingIgnoredDuringExecution: z
+          .array(z.object({ weight: weight.optional(), preference: nodeSelectorTerm.optional() }).strict())
+          .optional(),
       })
       .strict()
       .optional(),
@@ -213,7 +247,12 @@ function uniqueServiceNames(v: Array<{ name?: unknown }>, ctx: z.RefinementCtx):
   v.forEach((s, i) => {
     if (typeof s.name !== "string" || s.name === UNKNOWN) return;
     const first = seen.get(s.name);
-    if (first !== undefined) ctx.addIssue({ code: "custom", path: [i, "name"], message: `repeats the name of build.services[${first}], but kpack binds each service by its name. Give each service a different name` });
+    if (first !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: [i, "name"],
+        message: `repeats the name of build.services[${first}], but kpack binds each service by its name. Give each service a different name`,
+      });
     else seen.set(s.name, i);
   });
 }
@@ -223,7 +262,8 @@ export function creationTimeProblem(v: string): string | undefined {
   if (v === "now") return undefined;
   if (!/^[+-]?[0-9]+$/.test(v)) return 'must be "now" or a Unix timestamp in seconds';
   const n = BigInt(v);
-  if (n > 2n ** 63n - 1n || n < -(2n ** 63n)) return "is out of range: kpack reads it as a 64-bit number of seconds. Give a Unix timestamp such as 1700000000";
+  if (n > 2n ** 63n - 1n || n < -(2n ** 63n))
+    return "is out of range: kpack reads it as a 64-bit number of seconds. Give a Unix timestamp such as 1700000000";
   return undefined;
 }
 
@@ -233,10 +273,17 @@ export const buildSchema = z
     /** Environment of the build (BP_* variables etc.). A change starts a build. */
     env: z.array(envVar).optional(),
     /** CPU and memory of the build pod. A change starts a build. */
-    resources: z.object({ limits: z.record(z.string(), quantity).optional(), requests: z.record(z.string(), quantity).optional() }).strict().optional(),
+    resources: z
+      .object({ limits: z.record(z.string(), quantity).optional(), requests: z.record(z.string(), quantity).optional() })
+      .strict()
+      .optional(),
     /** Service bindings (Secrets as {kind, name, apiVersion?}). A change starts a build. */
     services: z
-      .array(z.object({ kind: z.string().min(1, "must not be empty"), name: objectNameOf("the bound object's name"), apiVersion: z.string().optional() }).strict())
+      .array(
+        z
+          .object({ kind: z.string().min(1, "must not be empty"), name: objectNameOf("the bound object's name"), apiVersion: z.string().optional() })
+          .strict(),
+      )
       .superRefine(uniqueServiceNames)
       .optional(),
     tolerations: z
@@ -256,7 +303,12 @@ export const buildSchema = z
     nodeSelector: z
       .record(z.string(), z.string())
       .superRefine((v, ctx) => {
-        if ("kubernetes.io/os" in v) ctx.addIssue({ code: "custom", path: ["kubernetes.io/os"], message: "must not be set: kpack picks the OS from the builder. Remove this key" });
+        if ("kubernetes.io/os" in v)
+          ctx.addIssue({
+            code: "custom",
+            path: ["kubernetes.io/os"],
+            message: "must not be set: kpack picks the OS from the builder. Remove this key",
+          });
       })
       .optional(),
     /** Pod affinity, as in a Pod spec: nodeAffinity, podAffinity, podAntiAffinity. */
@@ -357,7 +409,14 @@ const imageShape = {
   cosign: z
     .object({
       annotations: z
-        .array(z.object({ name: z.string().min(1, "must not be empty"), value: z.string().min(1, "must not be empty: kpack refuses an annotation without a value. Give a value, or remove the annotation") }).strict())
+        .array(
+          z
+            .object({
+              name: z.string().min(1, "must not be empty"),
+              value: z.string().min(1, "must not be empty: kpack refuses an annotation without a value. Give a value, or remove the annotation"),
+            })
+            .strict(),
+        )
         .optional(),
     })
     .strict()
@@ -372,7 +431,11 @@ function sameRegistry(v: { tag?: unknown; additionalTags?: unknown }, ctx: z.Ref
     if (typeof t !== "string" || t === UNKNOWN) return;
     const got = registryOf(t);
     if (got !== want) {
-      ctx.addIssue({ code: "custom", path: ["additionalTags", i], message: `must be in the registry of tag (${want}), not ${got}: kpack rejects additional tags in another registry. Use a ${want}/… tag` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["additionalTags", i],
+        message: `must be in the registry of tag (${want}), not ${got}: kpack rejects additional tags in another registry. Use a ${want}/… tag`,
+      });
     }
   });
 }
@@ -388,13 +451,12 @@ function blobCredentialsUsed(v: { source?: unknown; managedServiceAccount?: unkn
     path: ["managedServiceAccount", "blobCredentials"],
     message: blob
       ? 'are used by kpack only when source.blob.auth is "secret". Set source.blob.auth to "secret", or remove blobCredentials'
-      : "are used only for a source.blob with auth: \"secret\", but the source is not a blob. Remove blobCredentials",
+      : 'are used only for a source.blob with auth: "secret", but the source is not a blob. Remove blobCredentials',
   });
 }
 
 export const image = kindSchemas(imageShape, sameRegistry, oneServiceAccount("serviceAccountName"), blobCredentialsUsed);
 export type ImageInputs = z.infer<typeof image.inputs>;
-
 
 /**
  * What the Image's latestImage was built from (output `provenance`), read off
@@ -413,9 +475,23 @@ export interface BuildProvenance {
    * What kpack fetched: for git the commit a branch or tag resolved to, for a blob its URL,
    * for a registry source the image as kpack resolved it. `subPath` when the build used one.
    */
-  source: { git?: { url: string; revision: string }; blob?: { url: string }; registry?: { image: string }; subPath?: string };
+  source: {
+    /** A git source: the repository URL and the revision built, a commit SHA where a branch or tag was resolved (the Build's spec.source.git). */
+    git?: { url: string; revision: string };
+    /** A blob source: the archive's URL (the Build's spec.source.blob.url). */
+    blob?: { url: string };
+    /** A registry source: the source image as kpack resolved it (the Build's spec.source.registry.image). */
+    registry?: { image: string };
+    /** The directory inside the source that was built (the Build's spec.source.subPath). */
+    subPath?: string;
+  };
   /** The buildpacks that took part, in order, as the lifecycle reported them (status.buildMetadata). */
-  buildpacks: Array<{ id: string; version: string }>;
+  buildpacks: Array<{
+    /** Buildpack id, e.g. `paketo-buildpacks/java`. */
+    id: string;
+    /** Buildpack version. */
+    version: string;
+  }>;
   /** The run image the app image is based on, digest-pinned (status.stack.runImage). */
   runImage: string;
   /** The stack id (status.stack.id). */

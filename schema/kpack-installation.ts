@@ -13,8 +13,12 @@ export type KpackInstallationInputs = z.infer<typeof kpackInstallation.inputs>;
 
 /** An object a KpackInstallation applied (an output). */
 export interface InstalledObject {
+  /** API version of the object, e.g. `apps/v1`. */
   apiVersion: string;
+  /** Its kind, e.g. `Deployment`. */
   kind: string;
+  /** Its name. */
   name: string;
+  /** Its namespace; absent for cluster-scoped objects (the Namespace, CRDs, ClusterRoles, …). */
   namespace?: string;
 }

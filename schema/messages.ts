@@ -23,7 +23,7 @@ export function describeValue(v: unknown): string {
     case "boolean":
       return String(v);
     case "object": {
-      const keys = Object.keys(v as object);
+      const keys = Object.keys(v);
       if (!keys.length) return "an empty object";
       return `an object {${keys.slice(0, 6).join(", ")}${keys.length > 6 ? ", …" : ""}}`;
     }
@@ -57,7 +57,9 @@ export function describeForm(s: z.ZodType | undefined, plural = false): string {
     case "literal":
       return (d.values ?? []).map(quote).join(" or ");
     case "enum":
-      return `one of ${Object.values(d.entries ?? {}).map(quote).join(", ")}`;
+      return `one of ${Object.values(d.entries ?? {})
+        .map(quote)
+        .join(", ")}`;
     case "object":
       return `${one("an object", "objects")} ${objectForm(s)}`;
     case "array":

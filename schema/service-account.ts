@@ -31,6 +31,7 @@ export const registryCredentialSchema = z
       .string(required("the registry host, e.g. registry.example.com"))
       .min(1, "must not be empty: give the registry host, e.g. registry.example.com")
       .regex(/^\S+$/, "must be a registry host such as registry.example.com (no spaces)"),
+    /** User name for the registry. */
     username: credential("the registry user name"),
     /** Password or access token. */
     password: credential("the registry password or access token"),
@@ -45,7 +46,10 @@ export const registryCredentialSchema = z
 export const gitCredentialSchema = z
   .object({
     /** What kpack matches repository URLs against: `https://github.com` for HTTPS, `git@github.com` for SSH. */
-    url: z.string(required("the git server, e.g. https://github.com or git@github.com")).min(1, "must not be empty: give the git server, e.g. https://github.com"),
+    url: z
+      .string(required("the git server, e.g. https://github.com or git@github.com"))
+      .min(1, "must not be empty: give the git server, e.g. https://github.com"),
+    /** User name (HTTPS), with password. */
     username: optionalCredential,
     /** Password or access token (HTTPS). */
     password: optionalCredential,
@@ -59,18 +63,33 @@ export const gitCredentialSchema = z
     const https = v.username !== undefined || v.password !== undefined;
     const ssh = v.sshPrivateKey !== undefined;
     if (https && ssh) {
-      ctx.addIssue({ code: "custom", path: ["sshPrivateKey"], message: "must not be given together with username/password: one entry is either an HTTPS login or an SSH key. Split it into two entries" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["sshPrivateKey"],
+        message: "must not be given together with username/password: one entry is either an HTTPS login or an SSH key. Split it into two entries",
+      });
     } else if (!https && !ssh) {
       ctx.addIssue({ code: "custom", path: [], message: "must give username and password (HTTPS) or sshPrivateKey (SSH)" });
     } else if (https) {
-      if (v.username === undefined) ctx.addIssue({ code: "custom", path: ["username"], message: "is required with password: give the git user name" });
-      if (v.password === undefined) ctx.addIssue({ code: "custom", path: ["password"], message: "is required with username: give the password or access token" });
-      if (v.knownHosts !== undefined) ctx.addIssue({ code: "custom", path: ["knownHosts"], message: "applies to SSH keys only. Remove it, or use sshPrivateKey" });
+      if (v.username === undefined)
+        ctx.addIssue({ code: "custom", path: ["username"], message: "is required with password: give the git user name" });
+      if (v.password === undefined)
+        ctx.addIssue({ code: "custom", path: ["password"], message: "is required with username: give the password or access token" });
+      if (v.knownHosts !== undefined)
+        ctx.addIssue({ code: "custom", path: ["knownHosts"], message: "applies to SSH keys only. Remove it, or use sshPrivateKey" });
       if (typeof v.url === "string" && v.url !== UNKNOWN && !/^https?:\/\//.test(v.url)) {
-        ctx.addIssue({ code: "custom", path: ["url"], message: "must start with https:// (or http://) for a username/password login, e.g. https://github.com; for SSH give sshPrivateKey" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["url"],
+          message: "must start with https:// (or http://) for a username/password login, e.g. https://github.com; for SSH give sshPrivateKey",
+        });
       }
     } else if (typeof v.url === "string" && /^https?:\/\//.test(v.url)) {
-      ctx.addIssue({ code: "custom", path: ["url"], message: "must be an SSH location such as git@github.com for an SSH key (https:// URLs take username and password)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["url"],
+        message: "must be an SSH location such as git@github.com for an SSH key (https:// URLs take username and password)",
+      });
     }
   });
 
@@ -85,8 +104,13 @@ export const blobCredentialSchema = z
     host: z
       .string(required("the host name of the blob URLs, e.g. storage.example.com"))
       .min(1, "must not be empty: give the host name of the blob URLs")
-      .regex(/^[^\s/:@]+$/, "must be a bare host name such as storage.example.com (no scheme, port or path: kpack compares it with the URL's host name)"),
+      .regex(
+        /^[^\s/:@]+$/,
+        "must be a bare host name such as storage.example.com (no scheme, port or path: kpack compares it with the URL's host name)",
+      ),
+    /** User name (basic auth), with password. */
     username: optionalCredential,
+    /** Password (basic auth), with username. */
     password: optionalCredential,
     /** An OAuth2 bearer token (sent as `Authorization: Bearer <token>`). */
     bearer: optionalCredential,
@@ -95,11 +119,14 @@ export const blobCredentialSchema = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    const forms = [v.username !== undefined || v.password !== undefined ? "username/password" : undefined, v.bearer !== undefined ? "bearer" : undefined, v.authorization !== undefined ? "authorization" : undefined].filter(
-      (f): f is string => f !== undefined,
-    );
+    const forms = [
+      v.username !== undefined || v.password !== undefined ? "username/password" : undefined,
+      v.bearer !== undefined ? "bearer" : undefined,
+      v.authorization !== undefined ? "authorization" : undefined,
+    ].filter((f): f is string => f !== undefined);
     if (forms.length === 0) ctx.addIssue({ code: "custom", path: [], message: "must give one of username and password, bearer, or authorization" });
-    else if (forms.length > 1) ctx.addIssue({ code: "custom", path: [], message: `gives ${forms.join(" and ")}, but kpack allows only one per host. Keep one` });
+    else if (forms.length > 1)
+      ctx.addIssue({ code: "custom", path: [], message: `gives ${forms.join(" and ")}, but kpack allows only one per host. Keep one` });
     else if (forms[0] === "username/password") {
       if (v.username === undefined) ctx.addIssue({ code: "custom", path: ["username"], message: "is required with password" });
       if (v.password === undefined) ctx.addIssue({ code: "custom", path: ["password"], message: "is required with username" });
@@ -115,7 +142,8 @@ export function dockerConfigJsonProblem(text: string): string | undefined {
     return "must be the JSON of a docker config.json, but is not valid JSON";
   }
   const auths = (parsed as { auths?: unknown } | null)?.auths;
-  if (!auths || typeof auths !== "object" || Array.isArray(auths)) return 'must be a docker config.json with an "auths" object, e.g. {"auths": {"registry.example.com": {"auth": "<base64 user:password>"}}}';
+  if (!auths || typeof auths !== "object" || Array.isArray(auths))
+    return 'must be a docker config.json with an "auths" object, e.g. {"auths": {"registry.example.com": {"auth": "<base64 user:password>"}}}';
   return undefined;
 }
 
@@ -138,7 +166,8 @@ function unique(list: string, key: (e: Record<string, unknown>) => string | unde
       const k = e && typeof e === "object" ? key(e as Record<string, unknown>) : undefined;
       if (k === undefined || k.includes(UNKNOWN)) return;
       const first = seen.get(k);
-      if (first !== undefined) ctx.addIssue({ code: "custom", path: [list, i], message: `repeats the ${what} of ${list}[${first}]. Give each ${what} once` });
+      if (first !== undefined)
+        ctx.addIssue({ code: "custom", path: [list, i], message: `repeats the ${what} of ${list}[${first}]. Give each ${what} once` });
       else seen.set(k, i);
     });
   };
@@ -147,10 +176,17 @@ function unique(list: string, key: (e: Record<string, unknown>) => string | unde
 const str = (x: unknown) => (typeof x === "string" ? x : undefined);
 const checkRegistries = unique("registryCredentials", (e) => str(e.registry), "registry");
 // An HTTPS and an SSH login for the same server are two different Secrets.
-const checkGit = unique("gitCredentials", (e) => (str(e.url) === undefined ? undefined : `${e.sshPrivateKey !== undefined ? "ssh" : "basic"} ${e.url}`), "url");
+const checkGit = unique(
+  "gitCredentials",
+  (e) => (str(e.url) === undefined ? undefined : `${e.sshPrivateKey !== undefined ? "ssh" : "basic"} ${String(e.url)}`),
+  "url",
+);
 const checkBlobs = unique("blobCredentials", (e) => str(e.host), "host");
 
-const accountName = objectName.max(MAX_SERVICE_ACCOUNT_NAME, `must be at most ${MAX_SERVICE_ACCOUNT_NAME} characters (pulumi-kpack derives Secret names from it)`);
+const accountName = objectName.max(
+  MAX_SERVICE_ACCOUNT_NAME,
+  `must be at most ${MAX_SERVICE_ACCOUNT_NAME} characters (pulumi-kpack derives Secret names from it)`,
+);
 
 /** Credentials every managed ServiceAccount may hold: registry logins. */
 const registryShape = {
@@ -192,7 +228,10 @@ export const clusterServiceAccountSchema = z
   .superRefine(checkRegistries);
 
 /** Every form, as the provider reads it. */
-export type ManagedServiceAccount = z.infer<typeof imageServiceAccountSchema> & { namespace?: string };
+export type ManagedServiceAccount = z.infer<typeof imageServiceAccountSchema> & {
+  /** Namespace of the ServiceAccount and its Secrets: given for cluster-scoped kinds, absent for namespaced ones (their object's namespace). */
+  namespace?: string;
+};
 
 /** `serviceAccountName`/`serviceAccountRef` and `managedServiceAccount` exclude each other. */
 export function oneServiceAccount(existing: "serviceAccountName" | "serviceAccountRef") {

@@ -20,7 +20,7 @@ interface Def {
 }
 
 export function defOf(s: unknown): Def {
-  return ((s as { _zod?: { def?: Def } })?._zod?.def ?? { type: "unknown" }) as Def;
+  return (s as { _zod?: { def?: Def } })?._zod?.def ?? { type: "unknown" };
 }
 
 const WRAPPERS = new Set(["optional", "nullable", "default", "prefault", "readonly", "catch", "nonoptional"]);
@@ -52,7 +52,9 @@ function isForbidden(s: z.ZodType): boolean {
 export function fieldsOf(s: z.ZodType): Array<{ key: string; optional: boolean }> {
   const d = defOf(unwrap(s));
   if (d.type === "object" && d.shape) {
-    return Object.entries(d.shape).filter(([, v]) => !isForbidden(v)).map(([key, v]) => ({ key, optional: isOptional(v) }));
+    return Object.entries(d.shape)
+      .filter(([, v]) => !isForbidden(v))
+      .map(([key, v]) => ({ key, optional: isOptional(v) }));
   }
   if (d.type === "union" && d.options) {
     const seen = new Map<string, boolean>();

@@ -44,26 +44,37 @@ export interface BuilderRefArgs<K extends string, E> {
   order: OrderArgs<E, K>;
 }
 
+/**
+ * Args of a Builder: the fields of schema/builder.ts, each a Pulumi Input, with stack, store, lifecycle and order entries also taking the resources (BuilderRefArgs).
+ * @interface
+ */
 export type BuilderArgs = Omit<ArgsOf<typeof builder.args>, keyof BuilderRefArgs<string, unknown>> &
   BuilderRefArgs<"Buildpack" | "ClusterBuildpack", BuilderBuildpackEntry>;
 
 /** Turns resource references of a builder's args into names, for the provider. */
 export function builderRefs<K extends string>(args: BuilderRefArgs<K, unknown>, by: Referrer, buildpackKinds: readonly K[]): Record<string, unknown> {
   const entry = (e: unknown, path: string): unknown => {
-    if (e === null || typeof e !== "object" || !("buildpack" in e) || !isKpackObject((e as { buildpack: unknown }).buildpack)) return e;
+    if (e === null || typeof e !== "object" || !("buildpack" in e) || !isKpackObject(e.buildpack)) return e;
     const { buildpack, ...rest } = e as BuildpackResourceEntry<K>;
     const ref = refKindName(buildpack, buildpackKinds, by, `${path}.buildpack`) as { kind: string; name: pulumi.Input<string> };
     return { kind: ref.kind, name: ref.name, ...rest };
   };
   // Anything that is not the expected shape passes through unchanged, for the provider's check to report.
   const order = mapInput(args.order as pulumi.Input<readonly unknown[]>, (groups) =>
-    !Array.isArray(groups) ? groups : groups.map((g, i) =>
-      mapInput(g as pulumi.Input<{ group: pulumi.Input<readonly unknown[]> }>, (gg) =>
-        gg && typeof gg === "object" && "group" in gg
-          ? { ...gg, group: mapInput(gg.group, (entries) => (Array.isArray(entries) ? entries.map((e, j) => mapInput(e, (ee) => entry(ee, `order[${i}].group[${j}]`))) : entries)) }
-          : gg,
-      ),
-    ),
+    !Array.isArray(groups)
+      ? groups
+      : groups.map((g, i) =>
+          mapInput(g as pulumi.Input<{ group: pulumi.Input<readonly unknown[]> }>, (gg) =>
+            gg && typeof gg === "object" && "group" in gg
+              ? {
+                  ...gg,
+                  group: mapInput(gg.group, (entries) =>
+                    Array.isArray(entries) ? entries.map((e, j) => mapInput(e, (ee) => entry(ee, `order[${i}].group[${j}]`))) : entries,
+                  ),
+                }
+              : gg,
+          ),
+        ),
   );
   return {
     stack: refName(args.stack, ["ClusterStack"], by, "stack"),
@@ -78,6 +89,7 @@ export const builderOutputKeys = ["ready", "upToDate", "latestImage", "buildpack
 
 /** Outputs Builder and ClusterBuilder share, declared once. */
 export abstract class BuilderResource extends KpackResource {
+  /** Where kpack pushes the builder image (spec.tag), as given; latestImage is the digest-pinned result. */
   declare readonly tag: pulumi.Output<string>;
   /** Name of the ClusterStack. */
   declare readonly stack: pulumi.Output<string>;
@@ -91,9 +103,15 @@ export abstract class BuilderResource extends KpackResource {
   declare readonly buildpacks: pulumi.Output<BuildpackInfo[] | undefined>;
   /** The stack the builder image was built on (status.stack): stack id and digest-pinned run image. */
   declare readonly resolvedStack: pulumi.Output<{ id?: string; runImage?: string } | undefined>;
+  /** The conditions kpack reports (status.conditions): Ready and UpToDate, with their reasons and messages; `[]` until kpack writes any. */
   declare readonly conditions: pulumi.Output<ConditionOutput[] | undefined>;
 }
 
+/**
+ * Builder (kpack.io/v1alpha2, namespaced): kpack assembles a builder image from
+ * a ClusterStack, a lifecycle and buildpacks in the given order, pushes it to
+ * `tag`, and Images of the same namespace build with it. Args: schema/builder.ts.
+ */
 export class Builder extends BuilderResource {
   /** Marks the kind, so a Builder can be passed where an Image expects a builder (see sdk/refs.ts). */
   readonly kpackKind = "Builder" as const;

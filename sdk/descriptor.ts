@@ -12,6 +12,11 @@ import type { ClusterStackArgs } from "./cluster-stack";
 /** Inputs every resource a Descriptor declares takes (cluster access, install, waits). */
 type Shared = Pick<ClusterStackArgs, "kubeconfig" | "context" | "installKpack" | "timeoutSeconds" | "adopt">;
 
+/**
+ * Args of a Descriptor: the `kp import` descriptor, where its ClusterBuilders push, the stack ids, and the
+ * cluster access, install and wait inputs (kubeconfig, context, installKpack, timeoutSeconds, adopt) that every
+ * resource it declares takes.
+ */
 export interface DescriptorArgs extends Shared {
   /**
    * The dependency descriptor `kp import -f` reads: its YAML, or the parsed document.
@@ -28,9 +33,15 @@ export interface DescriptorArgs extends Shared {
    * `io.buildpacks.stack.id` label; a program at preview cannot). `stackId` gives one for all.
    */
   stackIds?: Record<string, string>;
+  /** The stack id of each ClusterStack stackIds gives none for; kp's `default` copy first takes that of the stack it copies. */
   stackId?: string;
   /** The ServiceAccount the ClusterBuilders push with (kp's: kp-config's, by default `default` in `kpack`). */
-  serviceAccountRef?: { name: string; namespace: string };
+  serviceAccountRef?: {
+    /** Name of the ServiceAccount. Default: `default`. */
+    name: string;
+    /** Its namespace. Default: `kpack`. */
+    namespace: string;
+  };
 }
 
 /**
@@ -45,10 +56,15 @@ export interface DescriptorArgs extends Shared {
  * default-lifecycle (schema/descriptor.ts says why).
  */
 export class Descriptor extends pulumi.ComponentResource {
+  /** The ClusterLifecycles, by descriptor name (v1alpha3's single `lifecycle` is named `lifecycle`). */
   readonly clusterLifecycles: Record<string, ClusterLifecycle> = {};
+  /** The ClusterBuildpacks, by descriptor name, with kp's `default` copy of defaultClusterBuildpack. */
   readonly clusterBuildpacks: Record<string, ClusterBuildpack> = {};
+  /** The ClusterStores, by descriptor name. */
   readonly clusterStores: Record<string, ClusterStore> = {};
+  /** The ClusterStacks, by descriptor name, with kp's `default` copy of defaultClusterStack. */
   readonly clusterStacks: Record<string, ClusterStack> = {};
+  /** The ClusterBuilders, by descriptor name, with kp's `default` copy of defaultClusterBuilder. */
   readonly clusterBuilders: Record<string, ClusterBuilder> = {};
 
   constructor(name: string, args: DescriptorArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -58,25 +74,42 @@ export class Descriptor extends pulumi.ComponentResource {
       try {
         doc = parseYaml(args.descriptor);
       } catch (e) {
-        throw new Error(`Descriptor ${name}: descriptor: is not YAML: ${(e as Error).message.split("\n")[0]}`);
+        throw new Error(`Descriptor ${name}: descriptor: is not YAML: ${(e as Error).message.split("\n")[0]}`, { cause: e });
       }
     }
     const { descriptor: d, problems } = resolveDescriptor(doc);
     // The copy kp makes as "default" has the id of the stack it copies.
-    const idOf = (s: { name: string; copyOf?: string }) => args.stackIds?.[s.name] ?? (s.copyOf ? args.stackIds?.[s.copyOf] : undefined) ?? args.stackId;
+    const idOf = (s: { name: string; copyOf?: string }) =>
+      args.stackIds?.[s.name] ?? (s.copyOf ? args.stackIds?.[s.copyOf] : undefined) ?? args.stackId;
     for (const [i, s] of (d?.clusterStacks ?? []).entries()) {
-      if (!idOf(s)) problems.push(`clusterStacks[${i}] (${s.name}): no stack id: kp reads it from the build image's io.buildpacks.stack.id label, which a program cannot at preview; give it in stackIds: { ${s.name}: "io.buildpacks.stacks.jammy" }, or stackId for all`);
+      if (!idOf(s))
+        problems.push(
+          `clusterStacks[${i}] (${s.name}): no stack id: kp reads it from the build image's io.buildpacks.stack.id label, which a program cannot at preview; give it in stackIds: { ${s.name}: "io.buildpacks.stacks.jammy" }, or stackId for all`,
+        );
     }
     if (!d || problems.length) {
       throw new Error(`Descriptor ${name}: the descriptor is not one kp import takes:\n  ${problems.join("\n  ")}`);
     }
-    const shared: Shared = { kubeconfig: args.kubeconfig, context: args.context, installKpack: args.installKpack, timeoutSeconds: args.timeoutSeconds, adopt: args.adopt };
+    const shared: Shared = {
+      kubeconfig: args.kubeconfig,
+      context: args.context,
+      installKpack: args.installKpack,
+      timeoutSeconds: args.timeoutSeconds,
+      adopt: args.adopt,
+    };
     const child = { parent: this };
-    for (const l of d.clusterLifecycles) this.clusterLifecycles[l.name] = new ClusterLifecycle(`${name}-${l.name}`, { ...shared, name: l.name, image: l.image }, child);
-    for (const b of d.clusterBuildpacks) this.clusterBuildpacks[b.name] = new ClusterBuildpack(`${name}-${b.name}`, { ...shared, name: b.name, image: b.image }, child);
-    for (const s of d.clusterStores) this.clusterStores[s.name] = new ClusterStore(`${name}-${s.name}`, { ...shared, name: s.name, sources: s.sources }, child);
+    for (const l of d.clusterLifecycles)
+      this.clusterLifecycles[l.name] = new ClusterLifecycle(`${name}-${l.name}`, { ...shared, name: l.name, image: l.image }, child);
+    for (const b of d.clusterBuildpacks)
+      this.clusterBuildpacks[b.name] = new ClusterBuildpack(`${name}-${b.name}`, { ...shared, name: b.name, image: b.image }, child);
+    for (const s of d.clusterStores)
+      this.clusterStores[s.name] = new ClusterStore(`${name}-${s.name}`, { ...shared, name: s.name, sources: s.sources }, child);
     for (const s of d.clusterStacks) {
-      this.clusterStacks[s.name] = new ClusterStack(`${name}-${s.name}`, { ...shared, name: s.name, stackId: idOf(s)!, buildImage: s.buildImage.image, runImage: s.runImage.image }, child);
+      this.clusterStacks[s.name] = new ClusterStack(
+        `${name}-${s.name}`,
+        { ...shared, name: s.name, stackId: idOf(s)!, buildImage: s.buildImage.image, runImage: s.runImage.image },
+        child,
+      );
     }
     const lifecycle = d.defaultClusterLifecycle ? this.clusterLifecycles[d.defaultClusterLifecycle] : undefined;
     for (const b of d.clusterBuilders) {
@@ -89,7 +122,11 @@ export class Descriptor extends pulumi.ComponentResource {
         // The descriptor's default lifecycle, named (kp writes it into kpack's own default-lifecycle instead).
         ...(lifecycle ? { lifecycle } : {}),
         order: b.order.map((o) => ({
-          group: o.group.map((e) => (e.kind === "ClusterBuildpack" && e.name && this.clusterBuildpacks[e.name] ? { buildpack: this.clusterBuildpacks[e.name], optional: e.optional } : e)),
+          group: o.group.map((e) =>
+            e.kind === "ClusterBuildpack" && e.name && this.clusterBuildpacks[e.name]
+              ? { buildpack: this.clusterBuildpacks[e.name], optional: e.optional }
+              : e,
+          ),
         })) as ClusterBuilderArgs["order"],
         serviceAccountRef: args.serviceAccountRef ?? { name: "default", namespace: "kpack" },
       };

@@ -6,12 +6,9 @@ import { KindRef, refKindName, Referrer } from "./refs";
 import { KpackResource } from "./resource";
 
 /**
- * Image (kpack.io/v1alpha2, namespaced): kpack builds `source` with the
- * builder and pushes the result to `tag`, and builds again whenever the
- * source, the build config, the builder's buildpacks or its stack change.
- * `latestImage` is the digest-pinned result to deploy. Args: schema/image.ts.
+ * Args of an Image: the fields of schema/image.ts, each a Pulumi Input, with `builder` also taking the Builder or ClusterBuilder resource.
+ * @interface
  */
-
 export type ImageArgs = Omit<ArgsOf<typeof image.args>, "builder"> & {
   /**
    * The builder: `{kind: "Builder" | "ClusterBuilder", name}`, or the Builder or ClusterBuilder resource. A Builder must be in the Image's namespace.
@@ -36,9 +33,16 @@ const outputKeys = [
   "conditions",
 ] as const;
 
+/**
+ * Image (kpack.io/v1alpha2, namespaced): kpack builds `source` with the
+ * builder and pushes the result to `tag`, and builds again whenever the
+ * source, the build config, the builder's buildpacks or its stack change.
+ * `latestImage` is the digest-pinned result to deploy. Args: schema/image.ts.
+ */
 export class Image extends KpackResource {
   /** Namespace of the Image. */
   declare readonly namespace: pulumi.Output<string>;
+  /** Where kpack pushes the app image (spec.tag), as given; latestImage is the digest-pinned result. */
   declare readonly tag: pulumi.Output<string>;
   /** True once kpack reports Ready at the current generation: the last build succeeded and none is pending. */
   declare readonly ready: pulumi.Output<boolean>;
@@ -67,6 +71,7 @@ export class Image extends KpackResource {
    * undefined once kpack's build history limit has removed that Build.
    */
   declare readonly provenance: pulumi.Output<BuildProvenance | undefined>;
+  /** The conditions kpack reports (status.conditions): Ready and BuilderReady, with their reasons and messages; `[]` until kpack writes any. */
   declare readonly conditions: pulumi.Output<ConditionOutput[] | undefined>;
 
   constructor(name: string, args: ImageArgs, opts?: pulumi.CustomResourceOptions) {

@@ -52,9 +52,9 @@ function isAsync(v: unknown): v is pulumi.Output<unknown> | Promise<unknown> {
 
 /** Applies f to a value that may be an Output or Promise, keeping it an Input. */
 export function mapInput<T, U>(v: pulumi.Input<T>, f: (t: T) => U): pulumi.Input<U> {
-    // pulumi.output() of the result lifts Outputs inside it, and their secretness, into the result.
+  // pulumi.output() of the result lifts Outputs inside it, and their secretness, into the result.
   if (isAsync(v)) return pulumi.output(v as pulumi.Input<T>).apply((t) => pulumi.output(f(t as T))) as pulumi.Output<unknown> as pulumi.Input<U>;
-  return f(v as T);
+  return f(v);
 }
 
 function expectKind(ref: KpackObject, kinds: readonly string[], by: Referrer, field: string): void {
@@ -88,9 +88,19 @@ function nameOf(ref: KpackObject, by: Referrer, field: string): pulumi.Input<str
 
 /** A plain name, or the name of a resource of one of the kinds. */
 export function refName<K extends string>(ref: NameRef<K>, kinds: readonly K[], by: Referrer, field: string): pulumi.Input<string>;
-export function refName<K extends string>(ref: NameRef<K> | undefined, kinds: readonly K[], by: Referrer, field: string): pulumi.Input<string> | undefined;
-export function refName<K extends string>(ref: NameRef<K> | undefined, kinds: readonly K[], by: Referrer, field: string): pulumi.Input<string> | undefined {
-  if (ref === undefined || !isKpackObject(ref)) return ref as pulumi.Input<string> | undefined;
+export function refName<K extends string>(
+  ref: NameRef<K> | undefined,
+  kinds: readonly K[],
+  by: Referrer,
+  field: string,
+): pulumi.Input<string> | undefined;
+export function refName<K extends string>(
+  ref: NameRef<K> | undefined,
+  kinds: readonly K[],
+  by: Referrer,
+  field: string,
+): pulumi.Input<string> | undefined {
+  if (ref === undefined || !isKpackObject(ref)) return ref;
   expectKind(ref, kinds, by, field);
   return nameOf(ref, by, field);
 }
@@ -99,8 +109,13 @@ export function refName<K extends string>(ref: NameRef<K> | undefined, kinds: re
 export type KindRef<K extends string> = pulumi.Input<{ kind: pulumi.Input<K>; name: pulumi.Input<string> }> | KpackObject<K>;
 
 /** `{kind, name}` from a plain reference (unchanged) or a resource. */
-export function refKindName<K extends string>(ref: KindRef<K>, kinds: readonly K[], by: Referrer, field: string): pulumi.Input<{ kind: pulumi.Input<K>; name: pulumi.Input<string> }> {
-  if (!isKpackObject(ref)) return ref as pulumi.Input<{ kind: pulumi.Input<K>; name: pulumi.Input<string> }>;
+export function refKindName<K extends string>(
+  ref: KindRef<K>,
+  kinds: readonly K[],
+  by: Referrer,
+  field: string,
+): pulumi.Input<{ kind: pulumi.Input<K>; name: pulumi.Input<string> }> {
+  if (!isKpackObject(ref)) return ref;
   expectKind(ref, kinds, by, field);
-  return { kind: ref.kpackKind as K, name: nameOf(ref, by, field) };
+  return { kind: ref.kpackKind, name: nameOf(ref, by, field) };
 }

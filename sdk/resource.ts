@@ -5,7 +5,7 @@ import { shimFor } from "./shim";
 // The package version goes into every resource's inputs (providerVersion), so an
 // upgrade of pulumi-kpack shows as an update and the new outputs reach state.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION: string = require("../../package.json").version;
+const VERSION = (require("../../package.json") as { version: string }).version;
 
 /**
  * Base of every typed kpack resource. Subclasses declare their outputs; this
@@ -16,13 +16,7 @@ export abstract class KpackResource extends pulumi.dynamic.Resource {
   /** Name of the kpack object in the cluster. */
   declare readonly name: pulumi.Output<string>;
 
-  protected constructor(
-    kind: string,
-    name: string,
-    args: object,
-    outputKeys: readonly string[],
-    opts?: pulumi.CustomResourceOptions,
-  ) {
+  protected constructor(kind: string, name: string, args: object, outputKeys: readonly string[], opts?: pulumi.CustomResourceOptions) {
     const a = args as { kubeconfig?: pulumi.Input<string>; managedServiceAccount?: unknown };
     const props: Record<string, unknown> = {};
     // The engine exposes only keys present in props: seed every output, and

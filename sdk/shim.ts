@@ -13,6 +13,12 @@ import type * as pulumi from "@pulumi/pulumi";
 /** Inputs and outputs as the engine hands them to a dynamic provider. */
 export type PropertyBag = Record<string, unknown>;
 
+/** The contract above, as the methods see it: the answer has the type the engine expects of the method. */
+interface ProviderModule {
+  dispatch<T>(kind: string, method: string, args: unknown[]): Promise<T>;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- each method loads the provider when called (see above); one comment for the class, as one inside a method would be serialized into every resource's state */
 export class KpackDispatch implements pulumi.dynamic.ResourceProvider<PropertyBag, PropertyBag> {
   constructor(readonly kind: string) {}
 
@@ -21,27 +27,28 @@ export class KpackDispatch implements pulumi.dynamic.ResourceProvider<PropertyBa
   configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
     // Stack config `kpack:kubeconfig` / `kpack:context`: cluster access that is never stored in state.
     const access = { kubeconfig: req.config.get("kpack:kubeconfig"), context: req.config.get("kpack:context") };
-    return require("pulumi-kpack/provider").dispatch(this.kind, "configure", [access]);
+    return (require("pulumi-kpack/provider") as ProviderModule).dispatch(this.kind, "configure", [access]);
   }
   check(olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.CheckResult<PropertyBag>> {
-    return require("pulumi-kpack/provider").dispatch(this.kind, "check", [olds, news]);
+    return (require("pulumi-kpack/provider") as ProviderModule).dispatch(this.kind, "check", [olds, news]);
   }
   diff(id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {
-    return require("pulumi-kpack/provider").dispatch(this.kind, "diff", [id, olds, news]);
+    return (require("pulumi-kpack/provider") as ProviderModule).dispatch(this.kind, "diff", [id, olds, news]);
   }
   create(inputs: PropertyBag): Promise<pulumi.dynamic.CreateResult> {
-    return require("pulumi-kpack/provider").dispatch(this.kind, "create", [inputs]);
+    return (require("pulumi-kpack/provider") as ProviderModule).dispatch(this.kind, "create", [inputs]);
   }
   read(id: string, props?: PropertyBag): Promise<pulumi.dynamic.ReadResult<PropertyBag>> {
-    return require("pulumi-kpack/provider").dispatch(this.kind, "read", [id, props]);
+    return (require("pulumi-kpack/provider") as ProviderModule).dispatch(this.kind, "read", [id, props]);
   }
   update(id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.UpdateResult<PropertyBag>> {
-    return require("pulumi-kpack/provider").dispatch(this.kind, "update", [id, olds, news]);
+    return (require("pulumi-kpack/provider") as ProviderModule).dispatch(this.kind, "update", [id, olds, news]);
   }
   delete(id: string, props: PropertyBag): Promise<void> {
-    return require("pulumi-kpack/provider").dispatch(this.kind, "delete", [id, props]);
+    return (require("pulumi-kpack/provider") as ProviderModule).dispatch(this.kind, "delete", [id, props]);
   }
 }
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * @pulumi/pulumi's closure serializer, on its first use, requires every Node
@@ -51,12 +58,14 @@ export class KpackDispatch implements pulumi.dynamic.ResourceProvider<PropertyBa
  * warning held back; any other warning passes.
  */
 function preloadSqliteQuietly(): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept as is, so the finally puts back the very function it replaced; it is called with .call(process)
   const emit = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
     if (/SQLite is an experimental feature/.test(String(warning))) return;
     (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
+  };
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a load for its side effect only, inside the warning filter, and absent on some Node versions (hence the catch)
     require("node:sqlite");
   } catch {
     // Node without node:sqlite: nothing to hold back.

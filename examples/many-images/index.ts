@@ -30,13 +30,15 @@ const builder = new kpack.ClusterBuilder("shared", {
   managedServiceAccount: { namespace: config.require("builderNamespace") },
 });
 
-const images = Array.from({ length: count }, (_, i) =>
-  new kpack.Image(`app-${i}`, {
-    namespace,
-    tag: `${registry}/app-${i}`,
-    builder,
-    source: { blob: { url: config.require("sourceUrl") } },
-  }),
+const images = Array.from(
+  { length: count },
+  (_, i) =>
+    new kpack.Image(`app-${i}`, {
+      namespace,
+      tag: `${registry}/app-${i}`,
+      builder,
+      source: { blob: { url: config.require("sourceUrl") } },
+    }),
 );
 
 export const latestImages = images.map((img) => img.latestImage);

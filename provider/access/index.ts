@@ -61,7 +61,13 @@ export function managedServiceAccountName(kind: string, objectName: string, msa:
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
-function secret(namespace: string, name: string, type: string, data: Record<string, string | undefined>, annotations?: Record<string, string>): KubeObject {
+function secret(
+  namespace: string,
+  name: string,
+  type: string,
+  data: Record<string, string | undefined>,
+  annotations?: Record<string, string>,
+): KubeObject {
   const encoded: Record<string, string> = {};
   for (const [k, v] of Object.entries(data)) if (v !== undefined) encoded[k] = b64(v);
   return {
@@ -94,7 +100,15 @@ export function serviceAccountObjects(namespace: string, name: string, msa: Mana
   const pullSecrets: string[] = [];
   const registries = msa.registryCredentials ?? [];
   for (const r of registries) {
-    secrets.push(secret(namespace, `${name}-registry-${tag(r.registry)}`, "kubernetes.io/basic-auth", { username: r.username, password: r.password }, { [DOCKER_ANNOTATION]: r.registry }));
+    secrets.push(
+      secret(
+        namespace,
+        `${name}-registry-${tag(r.registry)}`,
+        "kubernetes.io/basic-auth",
+        { username: r.username, password: r.password },
+        { [DOCKER_ANNOTATION]: r.registry },
+      ),
+    );
   }
   if (msa.dockerConfigJson !== undefined) {
     const s = secret(namespace, `${name}-dockerconfig`, "kubernetes.io/dockerconfigjson", { ".dockerconfigjson": msa.dockerConfigJson });
@@ -103,13 +117,37 @@ export function serviceAccountObjects(namespace: string, name: string, msa: Mana
   }
   for (const g of msa.gitCredentials ?? []) {
     if (g.sshPrivateKey !== undefined) {
-      secrets.push(secret(namespace, `${name}-git-${tag(`ssh ${g.url}`)}`, "kubernetes.io/ssh-auth", { "ssh-privatekey": g.sshPrivateKey, known_hosts: g.knownHosts }, { [GIT_ANNOTATION]: g.url }));
+      secrets.push(
+        secret(
+          namespace,
+          `${name}-git-${tag(`ssh ${g.url}`)}`,
+          "kubernetes.io/ssh-auth",
+          { "ssh-privatekey": g.sshPrivateKey, known_hosts: g.knownHosts },
+          { [GIT_ANNOTATION]: g.url },
+        ),
+      );
     } else {
-      secrets.push(secret(namespace, `${name}-git-${tag(`basic ${g.url}`)}`, "kubernetes.io/basic-auth", { username: g.username, password: g.password }, { [GIT_ANNOTATION]: g.url }));
+      secrets.push(
+        secret(
+          namespace,
+          `${name}-git-${tag(`basic ${g.url}`)}`,
+          "kubernetes.io/basic-auth",
+          { username: g.username, password: g.password },
+          { [GIT_ANNOTATION]: g.url },
+        ),
+      );
     }
   }
   for (const b of msa.blobCredentials ?? []) {
-    secrets.push(secret(namespace, `${name}-blob-${tag(b.host)}`, "Opaque", { username: b.username, password: b.password, bearer: b.bearer, authorization: b.authorization }, { [BLOB_ANNOTATION]: b.host }));
+    secrets.push(
+      secret(
+        namespace,
+        `${name}-blob-${tag(b.host)}`,
+        "Opaque",
+        { username: b.username, password: b.password, bearer: b.bearer, authorization: b.authorization },
+        { [BLOB_ANNOTATION]: b.host },
+      ),
+    );
   }
   const pull: KubeObject[] = [];
   if (registries.length > 0) {

@@ -46,7 +46,6 @@ export function orderManifest(objects: readonly KubeObject[]): KubeObject[] {
     .map((x) => x.o);
 }
 
-
 /** The API groups/versions the manifest's CRDs serve (e.g. "kpack.io/v1alpha2"). */
 function servedVersions(crd: KubeObject): string[] {
   const spec = crd.spec as { group?: string; versions?: Array<{ name: string; served?: boolean }> } | undefined;
@@ -72,7 +71,8 @@ async function waitServed(k: Kube, apiVersion: string, kind: string, deadline: n
     } catch {
       // group not served yet
     }
-    if (Date.now() > deadline) throw new Error(`${kind} in ${apiVersion} is still not served by ${k.server} although its CRD is Established. Check the apiserver log.`);
+    if (Date.now() > deadline)
+      throw new Error(`${kind} in ${apiVersion} is still not served by ${k.server} although its CRD is Established. Check the apiserver log.`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

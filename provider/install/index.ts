@@ -8,8 +8,19 @@ import { observedCurrent } from "../conditions";
 import { Deadline, MANIFEST_FETCH_TIMEOUT_MS } from "../wait-policy";
 import { applyManifest, orderManifest } from "./apply";
 import {
-  controllerOf, DEFAULT_KPACK_VERSION, describeSource, hookDecision, Installed, INSTALLED_BY, INSTALLED_VERSION, Installer,
-  ManifestSource, parseManifest, releaseUrl, validateManifest, versionOfDeployment,
+  controllerOf,
+  DEFAULT_KPACK_VERSION,
+  describeSource,
+  hookDecision,
+  Installed,
+  INSTALLED_BY,
+  INSTALLED_VERSION,
+  Installer,
+  ManifestSource,
+  parseManifest,
+  releaseUrl,
+  validateManifest,
+  versionOfDeployment,
 } from "./manifest";
 
 /**
@@ -46,9 +57,10 @@ function shown(url: string): string {
 /** Release YAML from the source given, else PULUMI_KPACK_MANIFEST_URL, else the official release of `version`. */
 export async function loadManifest(src: ManifestSource, version: string): Promise<{ objects: KubeObject[]; source: string }> {
   // Only with neither a file nor inline YAML does a URL apply: the one given, the environment's, or the official release.
-  const url = src.manifestFile !== undefined || src.manifestYaml !== undefined
-    ? undefined
-    : src.manifestUrl ?? process.env.PULUMI_KPACK_MANIFEST_URL?.replace("{version}", version) ?? releaseUrl(version);
+  const url =
+    src.manifestFile !== undefined || src.manifestYaml !== undefined
+      ? undefined
+      : (src.manifestUrl ?? process.env.PULUMI_KPACK_MANIFEST_URL?.replace("{version}", version) ?? releaseUrl(version));
   const source = url ? shown(url) : describeSource(src, version);
   let yaml: string;
   if (src.manifestYaml !== undefined) yaml = src.manifestYaml;
@@ -57,17 +69,22 @@ export async function loadManifest(src: ManifestSource, version: string): Promis
     try {
       yaml = fs.readFileSync(file, "utf8");
     } catch (e) {
-      throw new Error(`Cannot read the kpack manifest file ${file}: ${(e as Error).message}. Fix installKpack.manifestFile.`);
+      throw new Error(`Cannot read the kpack manifest file ${file}: ${(e as Error).message}. Fix installKpack.manifestFile.`, { cause: e });
     }
   } else {
     let res: Response;
     try {
       res = await fetch(url!, { signal: AbortSignal.timeout(MANIFEST_FETCH_TIMEOUT_MS), redirect: "follow" });
     } catch (e) {
-      const cause = (e as { cause?: { message?: string } }).cause?.message ?? (e as Error).message;
-      throw new Error(`Cannot fetch the kpack manifest from ${source}: ${cause}. Check the URL and the network, or pass the release YAML with installKpack.manifestFile or manifestYaml.`);
+      // fetch's error can quote the URL, user:password included: every URL in it is shown() like `source`.
+      const cause = ((e as { cause?: { message?: string } }).cause?.message ?? (e as Error).message).replace(/[a-z]+:\/\/\S+/gi, shown);
+      // eslint-disable-next-line preserve-caught-error -- fetch's error can quote the URL with its user:password, which `source` (shown()) leaves out
+      throw new Error(
+        `Cannot fetch the kpack manifest from ${source}: ${cause}. Check the URL and the network, or pass the release YAML with installKpack.manifestFile or manifestYaml.`,
+      );
     }
-    if (!res.ok) throw new Error(`Fetching the kpack manifest from ${source} answered HTTP ${res.status}. Check installKpack.version or manifestUrl.`);
+    if (!res.ok)
+      throw new Error(`Fetching the kpack manifest from ${source} answered HTTP ${res.status}. Check installKpack.version or manifestUrl.`);
     yaml = await res.text();
   }
   return { objects: parseManifest(yaml, source), source };
@@ -85,7 +102,10 @@ async function resourceOf(k: Kube, o: KubeObject, crds: readonly KubeObject[]): 
     return { group, resource: spec.names.plural, namespaced: spec.scope === "Namespaced" };
   }
   const r = await servedResource(k, o.apiVersion ?? "", o.kind ?? "");
-  if (!r) throw new Error(`The kpack manifest has ${describe(refOf(o))}, whose kind ${o.apiVersion} ${o.kind} this cluster does not serve. Use a kpack release made for this Kubernetes version.`);
+  if (!r)
+    throw new Error(
+      `The kpack manifest has ${describe(refOf(o))}, whose kind ${o.apiVersion} ${o.kind} this cluster does not serve. Use a kpack release made for this Kubernetes version.`,
+    );
   return { group, resource: r.name, namespaced: r.namespaced };
 }
 
@@ -100,19 +120,23 @@ export async function preflight(k: Kube, objects: readonly KubeObject[]): Promis
   const checks = new Map<string, k8s.V1ResourceAttributes>();
   for (const o of objects) {
     const r = await resourceOf(k, o, crds);
-    const namespace = r.namespaced ? o.metadata?.namespace ?? "default" : undefined;
+    const namespace = r.namespaced ? (o.metadata?.namespace ?? "default") : undefined;
     for (const verb of ["create", "patch"]) {
       checks.set(`${verb} ${r.resource}.${r.group} ${namespace ?? ""}`, { group: r.group, resource: r.resource, verb, namespace });
     }
   }
   const denied: string[] = [];
-  await Promise.all([...checks.entries()].map(async ([what, attrs]) => {
-    const review = await authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: attrs } } });
-    if (!review.status?.allowed) denied.push(what.trim());
-  }));
+  await Promise.all(
+    [...checks.entries()].map(async ([what, attrs]) => {
+      const review = await authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: attrs } } });
+      if (!review.status?.allowed) denied.push(what.trim());
+    }),
+  );
   if (denied.length) {
     const user = k.config.getCurrentUser()?.name ?? "the kubeconfig's user";
-    throw new Error(`Installing kpack needs permissions that ${user} lacks on ${k.server}: ${denied.sort().join("; ")}. Nothing was applied. Run with a cluster-admin kubeconfig, or install kpack beforehand and set installKpack: false.`);
+    throw new Error(
+      `Installing kpack needs permissions that ${user} lacks on ${k.server}: ${denied.sort().join("; ")}. Nothing was applied. Run with a cluster-admin kubeconfig, or install kpack beforehand and set installKpack: false.`,
+    );
   }
 }
 
@@ -125,17 +149,30 @@ export async function awaitController(k: Kube, objects: readonly KubeObject[], d
   const lifecycle = objects.find((o) => o.kind === "ClusterLifecycle");
   progress.status("waiting for the kpack controller to start reconciling");
   if (lifecycle) {
-    await waitUntil(k, refOf(lifecycle), (o) => !!o && observedCurrent(o) && !!(o.status as { conditions?: unknown[] } | undefined)?.conditions?.length,
-      deadline.remainingMs(), "for the kpack controller to reconcile it (is the kpack-controller Deployment running?)");
+    await waitUntil(
+      k,
+      refOf(lifecycle),
+      (o) => !!o && observedCurrent(o) && !!(o.status as { conditions?: unknown[] } | undefined)?.conditions?.length,
+      deadline.remainingMs(),
+      "for the kpack controller to reconcile it (is the kpack-controller Deployment running?)",
+    );
     return;
   }
   const c = controllerOf(objects);
   if (!c) return;
-  await waitUntil(k, refOf(c.deployment), (o) => ((o?.status as { availableReplicas?: number } | undefined)?.availableReplicas ?? 0) > 0,
-    deadline.remainingMs(), "for the kpack controller to become available");
+  await waitUntil(
+    k,
+    refOf(c.deployment),
+    (o) => ((o?.status as { availableReplicas?: number } | undefined)?.availableReplicas ?? 0) > 0,
+    deadline.remainingMs(),
+    "for the kpack controller to become available",
+  );
 }
 
-interface WebhookEntry { rules?: unknown[]; clientConfig?: { caBundle?: string } }
+interface WebhookEntry {
+  rules?: unknown[];
+  clientConfig?: { caBundle?: string };
+}
 
 /**
  * True once kpack's webhook has configured itself into `o`: every webhook of a
@@ -156,8 +193,12 @@ export function webhookConfigured(o: KubeObject | undefined): boolean {
 
 /** The manifest's objects that kpack's webhook must configure before kpack objects are admitted as on any cluster. */
 export function webhookTargets(objects: readonly KubeObject[]): KubeObject[] {
-  return objects.filter((o) => o.kind === "MutatingWebhookConfiguration" || o.kind === "ValidatingWebhookConfiguration"
-    || (o.kind === "CustomResourceDefinition" && (o.spec as { conversion?: { strategy?: string } } | undefined)?.conversion?.strategy === "Webhook"));
+  return objects.filter(
+    (o) =>
+      o.kind === "MutatingWebhookConfiguration" ||
+      o.kind === "ValidatingWebhookConfiguration" ||
+      (o.kind === "CustomResourceDefinition" && (o.spec as { conversion?: { strategy?: string } } | undefined)?.conversion?.strategy === "Webhook"),
+  );
 }
 
 /**
@@ -170,15 +211,31 @@ export async function awaitWebhook(k: Kube, objects: readonly KubeObject[], dead
   if (!targets.length) return;
   progress.status("waiting for kpack's webhook to configure its admission and conversion webhooks");
   const ns = objects.find((o) => o.kind === "Deployment" && o.metadata?.name === "kpack-webhook")?.metadata?.namespace ?? KPACK_NAMESPACE;
-  await Promise.all(targets.map((t) => waitUntil(k, refOf(t), webhookConfigured, deadline.remainingMs(),
-    `for kpack's webhook to fill in its rules and certificate (is the kpack-webhook Deployment in namespace ${ns} running?)`)));
+  await Promise.all(
+    targets.map((t) =>
+      waitUntil(
+        k,
+        refOf(t),
+        webhookConfigured,
+        deadline.remainingMs(),
+        `for kpack's webhook to fill in its rules and certificate (is the kpack-webhook Deployment in namespace ${ns} running?)`,
+      ),
+    ),
+  );
 }
 
 /**
  * Applies a kpack release and records who installed which version on its
  * namespace, within the deadline (installKpack.timeoutSeconds, when given, bounds it further).
  */
-export async function install(k: Kube, objects: KubeObject[], installer: Installer, opts: InstallOptions, progress: Progress, operation: Deadline): Promise<{ version: string; namespace: string }> {
+export async function install(
+  k: Kube,
+  objects: KubeObject[],
+  installer: Installer,
+  opts: InstallOptions,
+  progress: Progress,
+  operation: Deadline,
+): Promise<{ version: string; namespace: string }> {
   const deadline = opts.timeoutSeconds !== undefined ? operation.within(opts.timeoutSeconds * 1000) : operation;
   const { namespace, version: declared } = validateManifest(objects, "the manifest");
   const version = declared ?? opts.version ?? DEFAULT_KPACK_VERSION;
@@ -190,12 +247,22 @@ export async function install(k: Kube, objects: KubeObject[], installer: Install
     timeoutMs: deadline.remainingMs(),
     onApplied: (o) => progress.status(`installing kpack ${version}: applied ${++n}/${objects.length} (${describe(refOf(o))})`),
   });
-  await k.objects.patch(
-    { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, annotations: { [INSTALLED_BY]: installer, [INSTALLED_VERSION]: version } } },
-    undefined, undefined, `pulumi-kpack-${installer}`, true, k8s.PatchStrategy.ServerSideApply,
-  ).catch((e: unknown) => {
-    throw new Error(`Recording the installation on Namespace ${namespace} failed: ${apiMessage(e)}.`);
-  });
+  await k.objects
+    .patch(
+      {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: namespace, annotations: { [INSTALLED_BY]: installer, [INSTALLED_VERSION]: version } },
+      },
+      undefined,
+      undefined,
+      `pulumi-kpack-${installer}`,
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    )
+    .catch((e: unknown) => {
+      throw new Error(`Recording the installation on Namespace ${namespace} failed: ${apiMessage(e)}.`);
+    });
   if (!opts.skipAwait) {
     // The webhook first: until it serves, the controller's own status writes are neither validated nor converted.
     if (!webhookServing) await awaitWebhook(k, objects, deadline, progress);
@@ -211,13 +278,18 @@ export async function uninstall(k: Kube, objects: KubeObject[], deadline: Deadli
     try {
       await k.objects.delete(o, undefined, undefined, undefined, undefined, "Background");
     } catch (e) {
-      if (httpStatus(e) !== 404) throw new Error(`Uninstalling kpack: deleting ${describe(refOf(o))} failed: ${apiMessage(e)}.`);
+      if (httpStatus(e) !== 404) throw new Error(`Uninstalling kpack: deleting ${describe(refOf(o))} failed: ${apiMessage(e)}.`, { cause: e });
     }
   }
   const c = controllerOf(objects);
   if (c) {
-    await waitUntil(k, { apiVersion: "v1", kind: "Namespace", name: c.namespace }, (o) => o === undefined,
-      deadline.remainingMs(), "to be deleted (its namespace finalizer runs in kube-controller-manager)");
+    await waitUntil(
+      k,
+      { apiVersion: "v1", kind: "Namespace", name: c.namespace },
+      (o) => o === undefined,
+      deadline.remainingMs(),
+      "to be deleted (its namespace finalizer runs in kube-controller-manager)",
+    );
   }
 }
 
@@ -244,7 +316,9 @@ export function ensureKpack(k: Kube, opts: InstallOptions | false | undefined, p
       } catch (e) {
         // A user who may not read cluster-scoped objects cannot install kpack either: assume it is there.
         if (httpStatus(e) !== 403) throw e;
-        progress.warn(`cannot check whether kpack is installed (${(e as Error).message}); assuming it is. Set installKpack: false to skip this check`);
+        progress.warn(
+          `cannot check whether kpack is installed (${(e as Error).message}); assuming it is. Set installKpack: false to skip this check`,
+        );
         return;
       }
       const decision = hookDecision(installed, wanted);

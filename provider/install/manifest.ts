@@ -44,18 +44,21 @@ export function describeSource(src: ManifestSource, version: string): string {
  * as x-kubernetes-preserve-unknown-fields would otherwise be dropped.
  */
 export function parseManifest(yaml: string, source: string): KubeObject[] {
-  const docs = yaml
-    .split(/^---[ \t]*(?:#.*)?$/m)
-    .filter((doc) => doc.split("\n").some((l) => l.trim() !== "" && !l.trimStart().startsWith("#")));
+  const docs = yaml.split(/^---[ \t]*(?:#.*)?$/m).filter((doc) => doc.split("\n").some((l) => l.trim() !== "" && !l.trimStart().startsWith("#")));
   return docs.map((doc, i) => {
     let o: KubeObject;
     try {
       o = k8s.loadYaml<KubeObject>(doc);
     } catch (e) {
-      throw new Error(`The kpack manifest from ${source} is not valid YAML (document ${i + 1}): ${(e as Error).message.split("\n")[0]}. Check that it is a kpack release-<version>.yaml.`);
+      throw new Error(
+        `The kpack manifest from ${source} is not valid YAML (document ${i + 1}): ${(e as Error).message.split("\n")[0]}. Check that it is a kpack release-<version>.yaml.`,
+        { cause: e },
+      );
     }
     if (!o || typeof o !== "object" || !o.apiVersion || !o.kind || !o.metadata?.name) {
-      throw new Error(`The kpack manifest from ${source}: document ${i + 1} is not a Kubernetes object (it needs apiVersion, kind and metadata.name).`);
+      throw new Error(
+        `The kpack manifest from ${source}: document ${i + 1} is not a Kubernetes object (it needs apiVersion, kind and metadata.name).`,
+      );
     }
     return o;
   });
@@ -80,17 +83,26 @@ export function validateManifest(objects: readonly KubeObject[], source: string)
   const c = controllerOf(objects);
   if (!c) missing.push("Deployment kpack-controller");
   const crds = new Set(objects.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata?.name));
-  for (const crd of ["images.kpack.io", "builds.kpack.io", "clusterstacks.kpack.io"]) if (!crds.has(crd)) missing.push(`CustomResourceDefinition ${crd}`);
+  for (const crd of ["images.kpack.io", "builds.kpack.io", "clusterstacks.kpack.io"])
+    if (!crds.has(crd)) missing.push(`CustomResourceDefinition ${crd}`);
   if (missing.length) {
-    throw new Error(`The manifest from ${source} is not a kpack release: it has no ${missing.join(", ")}. Point installKpack at a kpack release-<version>.yaml.`);
+    throw new Error(
+      `The manifest from ${source} is not a kpack release: it has no ${missing.join(", ")}. Point installKpack at a kpack release-<version>.yaml.`,
+    );
   }
   return { namespace: c!.namespace, version: versionOfDeployment(c!.deployment) };
 }
 
 /** Compares dotted versions numerically (0.17.2 < 0.18.0); non-numeric parts compare as 0. */
 export function compareVersions(a: string, b: string): number {
-  const pa = a.replace(/^v/, "").split(/[.-]/).map((x) => parseInt(x, 10) || 0);
-  const pb = b.replace(/^v/, "").split(/[.-]/).map((x) => parseInt(x, 10) || 0);
+  const pa = a
+    .replace(/^v/, "")
+    .split(/[.-]/)
+    .map((x) => parseInt(x, 10) || 0);
+  const pb = b
+    .replace(/^v/, "")
+    .split(/[.-]/)
+    .map((x) => parseInt(x, 10) || 0);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const d = (pa[i] ?? 0) - (pb[i] ?? 0);
     if (d) return Math.sign(d);
@@ -110,10 +122,7 @@ export interface Installed {
   installer?: Installer;
 }
 
-export type Decision =
-  | { action: "none"; reason: string }
-  | { action: "install" | "upgrade"; reason: string }
-  | { action: "leave"; warning: string };
+export type Decision = { action: "none"; reason: string } | { action: "install" | "upgrade"; reason: string } | { action: "leave"; warning: string };
 
 /**
  * What a resource's hook does about kpack: install when it is missing,
@@ -122,13 +131,21 @@ export type Decision =
  */
 export function hookDecision(installed: Installed, wanted: string): Decision {
   if (!installed.crds && !installed.controller) return { action: "install", reason: `kpack is not installed; installing ${wanted}` };
-  if (installed.installer === "installation") return { action: "none", reason: `kpack ${installed.version ?? "?"} is managed by a KpackInstallation` };
+  if (installed.installer === "installation")
+    return { action: "none", reason: `kpack ${installed.version ?? "?"} is managed by a KpackInstallation` };
   if (installed.installer !== "hook") {
     if (!installed.controller) {
-      return { action: "leave", warning: "kpack's CRDs exist but there is no kpack-controller Deployment in the kpack namespace; pulumi-kpack did not install them and leaves them alone. Objects will not become ready without a controller" };
+      return {
+        action: "leave",
+        warning:
+          "kpack's CRDs exist but there is no kpack-controller Deployment in the kpack namespace; pulumi-kpack did not install them and leaves them alone. Objects will not become ready without a controller",
+      };
     }
     if (installed.version && compareVersions(installed.version, wanted) < 0) {
-      return { action: "leave", warning: `kpack ${installed.version} is installed by someone else; pulumi-kpack leaves it alone although ${wanted} was asked for. Upgrade it yourself, or manage it with a KpackInstallation` };
+      return {
+        action: "leave",
+        warning: `kpack ${installed.version} is installed by someone else; pulumi-kpack leaves it alone although ${wanted} was asked for. Upgrade it yourself, or manage it with a KpackInstallation`,
+      };
     }
     return { action: "none", reason: `kpack ${installed.version ?? "(version unknown)"} is installed` };
   }

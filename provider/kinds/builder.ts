@@ -71,7 +71,8 @@ export function builderReadiness(obj: KubeObject): Readiness {
 
 export function builderOutputs(obj: KubeObject): Props {
   const s = status(obj) as BuilderStatus & ReturnType<typeof status>;
-  const stack = s.stack && (s.stack.id || s.stack.runImage) ? compact({ id: s.stack.id || undefined, runImage: s.stack.runImage || undefined }) : undefined;
+  const stack =
+    s.stack && (s.stack.id || s.stack.runImage) ? compact({ id: s.stack.id || undefined, runImage: s.stack.runImage || undefined }) : undefined;
   return {
     ready: readyCondition(obj).state === "ready",
     upToDate: observedCurrent(obj) && condition(obj, CONDITION.UpToDate)?.status === "True",

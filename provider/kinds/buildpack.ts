@@ -10,7 +10,9 @@ import { compact } from "../values";
 export function buildpackList(list: unknown): BuildpackInfo[] | undefined {
   if (!Array.isArray(list)) return undefined;
   return list
-    .filter((b): b is { id: string; version?: string; homepage?: string } => !!b && typeof b === "object" && typeof (b as { id?: unknown }).id === "string")
+    .filter(
+      (b): b is { id: string; version?: string; homepage?: string } => !!b && typeof b === "object" && typeof (b as { id?: unknown }).id === "string",
+    )
     .map((b) => compact({ id: b.id, version: b.version ?? "", homepage: b.homepage || undefined }));
 }
 

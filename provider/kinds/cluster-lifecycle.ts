@@ -42,7 +42,10 @@ export const clusterLifecycle = defineKind<ClusterLifecycleInputs>({
       ready: readyCondition(obj).state === "ready",
       resolvedImage: s.image?.latestImage || undefined,
       version: s.version || undefined,
-      api: s.api && (s.api.buildpack || s.api.platform) ? compact({ buildpack: s.api.buildpack || undefined, platform: s.api.platform || undefined }) : undefined,
+      api:
+        s.api && (s.api.buildpack || s.api.platform)
+          ? compact({ buildpack: s.api.buildpack || undefined, platform: s.api.platform || undefined })
+          : undefined,
       apis: s.apis ? compact({ buildpack: apiSet(s.apis.buildpack), platform: apiSet(s.apis.platform) }) : undefined,
       conditions: s.conditions ?? [],
     };

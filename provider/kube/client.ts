@@ -27,7 +27,8 @@ export function setStackAccess(access: ClusterAccess): void {
 
 /** Which cluster access applies (the resource's inputs, else the stack config), and where each part came from. */
 function resolveAccess(given: ClusterAccess): { access: ClusterAccess; kubeconfigFrom?: AccessSource; contextFrom?: AccessSource } {
-  const kubeconfigFrom: AccessSource | undefined = given.kubeconfig !== undefined ? "input" : stackAccess.kubeconfig !== undefined ? "stack config" : undefined;
+  const kubeconfigFrom: AccessSource | undefined =
+    given.kubeconfig !== undefined ? "input" : stackAccess.kubeconfig !== undefined ? "stack config" : undefined;
   // A kubeconfig given as input comes with its own contexts: the stack's context is for the stack's kubeconfig.
   const context = given.context ?? (given.kubeconfig ? undefined : stackAccess.context);
   const contextFrom: AccessSource | undefined = given.context !== undefined ? "input" : context !== undefined ? "stack config" : undefined;
@@ -40,18 +41,25 @@ function parseKubeconfig(text: string): k8s.KubeConfig {
   try {
     config.loadFromString(text);
   } catch (e) {
+    // eslint-disable-next-line preserve-caught-error -- the parser's error quotes the kubeconfig text around the fault (keys, tokens): only its first line is kept
     throw new Error((e as Error).message.split("\n")[0]);
   }
   return config;
 }
 
-const contextNames = (config: k8s.KubeConfig) => config.getContexts().map((c) => c.name).join(", ") || "none";
+const contextNames = (config: k8s.KubeConfig) =>
+  config
+    .getContexts()
+    .map((c) => c.name)
+    .join(", ") || "none";
 
 /** Why `context` cannot be used with `config`, or undefined: it is missing, or names a cluster the kubeconfig does not have. */
 function contextProblem(config: k8s.KubeConfig, context: string): string | undefined {
   const ctx = config.getContextObject(context);
   if (!ctx) return `the kubeconfig has no context "${context}" (it has: ${contextNames(config)})`;
-  return config.getCluster(ctx.cluster) ? undefined : `context "${context}" of the kubeconfig names cluster "${ctx.cluster}", which the kubeconfig does not have`;
+  return config.getCluster(ctx.cluster)
+    ? undefined
+    : `context "${context}" of the kubeconfig names cluster "${ctx.cluster}", which the kubeconfig does not have`;
 }
 
 /** Where a part of cluster access came from: the resource's input or the stack config (kpack:kubeconfig, kpack:context). */
@@ -102,11 +110,13 @@ export function accessProblems(given: ClusterAccess): AccessProblem[] {
   }
   const current = config.getCurrentContext();
   if (!current || !config.getCurrentCluster()) {
-    return [{
-      field: "kubeconfig",
-      source: kubeconfigFrom,
-      message: `${current ? `its current-context "${current}" names no cluster it has` : "has no current-context"}. Give a context (one of: ${contextNames(config)}), or fix current-context in the kubeconfig`,
-    }];
+    return [
+      {
+        field: "kubeconfig",
+        source: kubeconfigFrom,
+        message: `${current ? `its current-context "${current}" names no cluster it has` : "has no current-context"}. Give a context (one of: ${contextNames(config)}), or fix current-context in the kubeconfig`,
+      },
+    ];
   }
   return [];
 }
@@ -114,7 +124,7 @@ export function accessProblems(given: ClusterAccess): AccessProblem[] {
 /** A client for the cluster named by the resource's inputs, else the stack config, else KUBECONFIG / ~/.kube/config. */
 export function kube(given: ClusterAccess): Kube {
   const { access, kubeconfigFrom } = resolveAccess(given);
-  const key = `${access.context ?? ""}\u0000${access.kubeconfig ?? ""}\u0000${access.kubeconfig ? "" : process.env.KUBECONFIG ?? ""}`;
+  const key = `${access.context ?? ""}\u0000${access.kubeconfig ?? ""}\u0000${access.kubeconfig ? "" : (process.env.KUBECONFIG ?? "")}`;
   const cached = clients.get(key);
   if (cached) return cached;
   let config: k8s.KubeConfig;
@@ -125,7 +135,12 @@ export function kube(given: ClusterAccess): Kube {
       config.loadFromDefault();
     }
   } catch (e) {
-    const where = !access.kubeconfig ? " (KUBECONFIG or ~/.kube/config)" : kubeconfigFrom === "input" ? " given in the kubeconfig input" : " in stack config kpack:kubeconfig";
+    const where = !access.kubeconfig
+      ? " (KUBECONFIG or ~/.kube/config)"
+      : kubeconfigFrom === "input"
+        ? " given in the kubeconfig input"
+        : " in stack config kpack:kubeconfig";
+    // eslint-disable-next-line preserve-caught-error -- as in parseKubeconfig: the next lines of the error may quote the kubeconfig's keys or tokens
     throw new Error(`Cannot read the kubeconfig${where}: ${(e as Error).message.split("\n")[0]}. Pass valid kubeconfig contents or set KUBECONFIG.`);
   }
   if (access.context) {

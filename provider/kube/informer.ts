@@ -34,7 +34,8 @@ interface Waiter {
   check(items: ReadonlyMap<string, KubeObject>): boolean;
 }
 
-export const objectKey = (o: { metadata?: { name?: string; namespace?: string } }): string => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
+export const objectKey = (o: { metadata?: { name?: string; namespace?: string } }): string =>
+  `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
 
 function rvOf(v: string | undefined): bigint | undefined {
   if (!v || !/^\d+$/.test(v)) return undefined;
@@ -52,7 +53,12 @@ class Informer {
   /** The last reason a list or watch failed, for a timeout's message (a 403 explains a wait that never ends). */
   lastError?: string;
 
-  constructor(private readonly k: Kube, private readonly ref: CollectionRef, private readonly path: () => Promise<string>, private readonly onStop: () => void) {}
+  constructor(
+    private readonly k: Kube,
+    private readonly ref: CollectionRef,
+    private readonly path: () => Promise<string>,
+    private readonly onStop: () => void,
+  ) {}
 
   add(w: Waiter): void {
     this.waiters.add(w);
@@ -123,7 +129,7 @@ class Informer {
         }
         relist = await this.watchOnce();
       } catch (e) {
-        this.lastError = (e as Error)?.message ?? String(e);
+        this.lastError = errorText(e);
         relist = true;
       }
       // A watch or list the server refuses at once would otherwise spin: pace the retries.
@@ -158,23 +164,31 @@ class Informer {
           },
           (err: unknown) => {
             if (err && this.running) {
-              this.lastError = (err as Error)?.message ?? String(err);
+              this.lastError = errorText(err);
               if (/\b410\b|Gone|too old/i.test(this.lastError)) gone = true;
             }
             resolve();
           },
         )
-        .then((c) => {
-          this.controller = c;
-          if (!this.running) c.abort();
-        }, (err: unknown) => {
-          this.lastError = (err as Error)?.message ?? String(err);
-          if (/\b410\b|Gone|too old/i.test(this.lastError)) gone = true;
-          resolve();
-        });
+        .then(
+          (c) => {
+            this.controller = c;
+            if (!this.running) c.abort();
+          },
+          (err: unknown) => {
+            this.lastError = errorText(err);
+            if (/\b410\b|Gone|too old/i.test(this.lastError)) gone = true;
+            resolve();
+          },
+        );
     });
     return gone;
   }
+}
+
+/** What a list or watch failed with, for lastError: the error's message. */
+function errorText(e: unknown): string {
+  return (e as Error)?.message ?? String(e);
 }
 
 const informers = new Map<Kube, Map<string, Informer>>();
@@ -186,7 +200,7 @@ export function closeWatches(): void {
 
 function informerFor(k: Kube, ref: CollectionRef, path: () => Promise<string>): Informer {
   let byKey = informers.get(k);
-  if (!byKey) informers.set(k, (byKey = new Map()));
+  if (!byKey) informers.set(k, (byKey = new Map<string, Informer>()));
   const key = `${ref.apiVersion}/${ref.kind}/${ref.namespace ?? ""}`;
   let inf = byKey.get(key);
   if (!inf) {
@@ -227,10 +241,13 @@ export function waitShared<T>(
         return true;
       },
     };
-    const timer = setTimeout(() => {
-      inf.remove(w);
-      resolve({ timeout: true, watchError: inf.lastError });
-    }, Math.max(0, timeoutMs));
+    const timer = setTimeout(
+      () => {
+        inf.remove(w);
+        resolve({ timeout: true, watchError: inf.lastError });
+      },
+      Math.max(0, timeoutMs),
+    );
     inf.add(w);
   });
 }

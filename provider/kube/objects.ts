@@ -14,7 +14,14 @@ export function madeBy(o: KubeObject): string {
   const urn = o.metadata?.annotations?.[RESOURCE_ANNOTATION];
   if (urn) return `pulumi-kpack resource ${urn}`;
   // Status writers (kpack's controller) did not make the object: only managers of its spec and metadata count.
-  const managers = [...new Set((o.metadata?.managedFields ?? []).filter((f) => !f.subresource).map((f) => f.manager).filter((m): m is string => !!m))];
+  const managers = [
+    ...new Set(
+      (o.metadata?.managedFields ?? [])
+        .filter((f) => !f.subresource)
+        .map((f) => f.manager)
+        .filter((m): m is string => !!m),
+    ),
+  ];
   return managers.length ? `field manager ${managers.map((m) => `"${m}"`).join(", ")}` : "an unknown writer";
 }
 
@@ -46,7 +53,7 @@ export function apiMessage(e: unknown): string {
   if (e instanceof k8s.ApiException) {
     const body = e.body as unknown;
     try {
-      const parsed = typeof body === "string" ? JSON.parse(body) : body;
+      const parsed: unknown = typeof body === "string" ? JSON.parse(body) : body;
       if (parsed && typeof parsed === "object" && typeof (parsed as { message?: unknown }).message === "string") {
         return (parsed as { message: string }).message;
       }
@@ -142,27 +149,47 @@ export function webhookUnreachable(message: string): boolean {
 /** Server-side apply with the provider's field manager. */
 export async function apply(k: Kube, obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
   const ref = refOf(obj);
-  try {
-    return (await k.objects.patch(obj, undefined, undefined, FIELD_MANAGER, opts.force, k8s.PatchStrategy.ServerSideApply)) as KubeObject;
-  } catch (e) {
-    const conflicts = applyConflicts(e);
-    if (conflicts) {
-      const managers = [...new Set(conflicts.map((c) => `"${c.manager}"`))].join(", ");
-      const fields = conflicts.map((c) => c.field).join(", ");
-      throw new Error(
-        `${describe(ref)}: applying it failed: ${conflicts.length === 1 ? "field" : "fields"} ${fields} ${conflicts.length === 1 ? "is" : "are"} also managed by ${managers}, ` +
-          `which set a different value outside this program. Make the program's value match, or set forceConflicts: true on this resource to take the ` +
-          `${conflicts.length === 1 ? "field" : "fields"} over (as kubectl apply --server-side --force-conflicts does).`,
-      );
+  const until = Date.now() + WEBHOOK_RETRY_MS;
+  for (let pause = 250; ; pause = Math.min(pause * 2, 2000)) {
+    try {
+      return await k.objects.patch(obj, undefined, undefined, FIELD_MANAGER, opts.force, k8s.PatchStrategy.ServerSideApply);
+    } catch (e) {
+      // While kpack's webhook rolls over (an upgrade, a rescheduled pod) the apiserver cannot call it
+      // for a moment ("EOF", "no endpoints available"): that passes, a refusal does not.
+      if (webhookUnreachable(apiMessage(e)) && Date.now() + pause < until) {
+        await new Promise((r) => setTimeout(r, pause));
+        continue;
+      }
+      throw applyError(ref, e);
     }
-    const status = httpStatus(e);
-    const message = apiMessage(e);
-    const hint =
-      status === 403 ? " The kubeconfig's user lacks permission: grant it create/patch on this kind." :
-      status === 404 ? ` The API ${ref.apiVersion} is not served: is kpack installed in this cluster?` :
-      webhookUnreachable(message) ? ` kpack's webhook does not answer, and the apiserver admits no kpack object without it: check the kpack-webhook Deployment in namespace kpack (kubectl -n kpack get deployment kpack-webhook; its pod's log).` : "";
-    throw new Error(`${describe(ref)}: applying it failed: ${message}.${hint}`);
   }
+}
+
+/** How long an apply retries while kpack's webhook cannot be called, before it names the webhook. */
+export const WEBHOOK_RETRY_MS = 15_000;
+
+function applyError(ref: ObjectRef, e: unknown): Error {
+  const conflicts = applyConflicts(e);
+  if (conflicts) {
+    const managers = [...new Set(conflicts.map((c) => `"${c.manager}"`))].join(", ");
+    const fields = conflicts.map((c) => c.field).join(", ");
+    return new Error(
+      `${describe(ref)}: applying it failed: ${conflicts.length === 1 ? "field" : "fields"} ${fields} ${conflicts.length === 1 ? "is" : "are"} also managed by ${managers}, ` +
+        `which set a different value outside this program. Make the program's value match, or set forceConflicts: true on this resource to take the ` +
+        `${conflicts.length === 1 ? "field" : "fields"} over (as kubectl apply --server-side --force-conflicts does).`,
+    );
+  }
+  const status = httpStatus(e);
+  const message = apiMessage(e);
+  const hint =
+    status === 403
+      ? " The kubeconfig's user lacks permission: grant it create/patch on this kind."
+      : status === 404
+        ? ` The API ${ref.apiVersion} is not served: is kpack installed in this cluster?`
+        : webhookUnreachable(message)
+          ? ` kpack's webhook does not answer (tried for ${WEBHOOK_RETRY_MS / 1000} s), and the apiserver admits no kpack object without it: check the kpack-webhook Deployment in namespace kpack (kubectl -n kpack get deployment kpack-webhook; its pod's log).`
+          : "";
+  return new Error(`${describe(ref)}: applying it failed: ${message}.${hint}`);
 }
 
 /**
@@ -177,12 +204,22 @@ export async function soleOwner(k: Kube, obj: KubeObject): Promise<void> {
   const keep = fields.filter((f) => f.manager === FIELD_MANAGER || f.subresource);
   if (keep.length === fields.length || !keep.some((f) => f.manager === FIELD_MANAGER)) return;
   const ref = refOf(obj);
-  await k.objects.patch(
-    { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}), managedFields: keep } },
-    undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch,
-  ).catch((e: unknown) => {
-    throw new Error(`${describe(ref)}: taking sole ownership of its fields failed: ${apiMessage(e)}.`);
-  });
+  await k.objects
+    .patch(
+      {
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}), managedFields: keep },
+      },
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      undefined,
+      k8s.PatchStrategy.MergePatch,
+    )
+    .catch((e: unknown) => {
+      throw new Error(`${describe(ref)}: taking sole ownership of its fields failed: ${apiMessage(e)}.`);
+    });
 }
 
 /**
@@ -198,7 +235,7 @@ export async function deleteAndWait(k: Kube, ref: ObjectRef, timeoutMs: number):
     after = r?.metadata?.resourceVersion;
   } catch (e) {
     if (httpStatus(e) === 404) return;
-    throw new Error(`${describe(ref)}: deleting it failed: ${apiMessage(e)}.`);
+    throw new Error(`${describe(ref)}: deleting it failed: ${apiMessage(e)}.`, { cause: e });
   }
   await waitObject(k, ref, (o) => o === undefined, timeoutMs, "to be deleted", after);
 }
@@ -213,26 +250,57 @@ async function waitObject(
   after?: string,
 ): Promise<KubeObject | undefined> {
   const key = `${ref.namespace ?? ""}/${ref.name}`;
-  const r = await waitShared(k, ref, () => collectionPath(k, ref), (items) => {
-    const o = items.get(key);
-    return done(o) ? { o } : undefined;
-  }, timeoutMs, after);
+  const r = await waitShared(
+    k,
+    ref,
+    () => collectionPath(k, ref),
+    (items) => {
+      const o = items.get(key);
+      return done(o) ? { o } : undefined;
+    },
+    timeoutMs,
+    after,
+  );
   if ("result" in r) return r.result.o;
   throw new TimeoutError(describe(ref), what, timeoutMs, undefined, r.watchError);
 }
 
 /** An equality-based label selector (`a=b,c=d`) as a predicate, for reading a shared informer's cache. */
 export function labelMatcher(selector: string | undefined): (o: KubeObject) => boolean {
-  const pairs = (selector ?? "").split(",").filter(Boolean).map((p) => p.split("=", 2) as [string, string]);
+  const pairs = (selector ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((p) => p.split("=", 2) as [string, string]);
   return (o) => pairs.every(([key, v]) => o.metadata?.labels?.[key] === v);
 }
 
-/** The served resource of a kind (plural name, scope), from discovery (cached by the client). */
+/** The served resource of a kind (plural name, scope), from discovery: one lookup per group version and client, again when a kind is missing (a CRD installed since). */
 export async function servedResource(k: Kube, apiVersion: string, kind: string): Promise<k8s.V1APIResource | undefined> {
-  // KubernetesObjectApi keeps its discovery lookup protected; reuse it (and its
-  // cache) rather than repeating discovery here.
-  const discovery = k.objects as unknown as { resource(apiVersion: string, kind: string): Promise<k8s.V1APIResource | undefined> };
-  return discovery.resource(apiVersion, kind);
+  const find = (l: k8s.V1APIResourceList) => l.resources.find((r) => r.kind === kind && !r.name.includes("/"));
+  const cache = discovered.get(k) ?? new Map<string, Promise<k8s.V1APIResourceList>>();
+  discovered.set(k, cache);
+  const cached = cache.get(apiVersion);
+  if (cached) {
+    const hit = await cached.then(find, () => undefined);
+    if (hit) return hit;
+  }
+  const fresh = discover(k, apiVersion);
+  cache.set(apiVersion, fresh);
+  try {
+    return find(await fresh);
+  } catch (e) {
+    cache.delete(apiVersion);
+    if (httpStatus(e) === 404) return undefined; // the group version is not served
+    throw e;
+  }
+}
+const discovered = new WeakMap<Kube, Map<string, Promise<k8s.V1APIResourceList>>>();
+
+/** The public discovery calls of client-node: /api/v1 for the core group, /apis/<group>/<version> for any other. */
+function discover(k: Kube, apiVersion: string): Promise<k8s.V1APIResourceList> {
+  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/", 2) : ["", apiVersion];
+  if (!group) return k.config.makeApiClient(k8s.CoreV1Api).getAPIResources();
+  return k.config.makeApiClient(k8s.CustomObjectsApi).getAPIResources({ group, version });
 }
 
 /** The REST path of a kind's collection. */
@@ -303,7 +371,12 @@ export async function waitForCollection(
       watch
         .watch(
           path,
-          { fieldSelector: ref.fieldSelector, labelSelector: ref.labelSelector, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
+          {
+            fieldSelector: ref.fieldSelector,
+            labelSelector: ref.labelSelector,
+            resourceVersion: list.metadata?.resourceVersion,
+            allowWatchBookmarks: true,
+          },
           (phase: string, obj: KubeObject) => {
             if (phase === "BOOKMARK" || phase === "ERROR") return;
             if (phase === "DELETED") items.delete(key(obj));
@@ -316,13 +389,16 @@ export async function waitForCollection(
             finish("closed");
           },
         )
-        .then((c) => {
-          controller = c;
-          if (settled) c.abort();
-        }, (err: unknown) => {
-          watchError = apiMessage(err);
-          finish("closed");
-        });
+        .then(
+          (c) => {
+            controller = c;
+            if (settled) c.abort();
+          },
+          (err: unknown) => {
+            watchError = apiMessage(err);
+            finish("closed");
+          },
+        );
     });
     if (result !== "closed") return { result, watchError };
     // A watch the server refuses at once would otherwise spin: pace the re-lists.
@@ -345,10 +421,16 @@ export async function waitUntil(
   signal?: AbortSignal,
 ): Promise<KubeObject | undefined> {
   let last: KubeObject | undefined;
-  const r = await waitForCollection(k, { ...ref, fieldSelector: `metadata.name=${ref.name}` }, (items) => {
-    last = items.values().next().value;
-    return done(last);
-  }, timeoutMs, signal);
+  const r = await waitForCollection(
+    k,
+    { ...ref, fieldSelector: `metadata.name=${ref.name}` },
+    (items) => {
+      last = items.values().next().value;
+      return done(last);
+    },
+    timeoutMs,
+    signal,
+  );
   if (r.result === "done") return last;
   throw new TimeoutError(describe(ref), what, timeoutMs, undefined, r.watchError);
 }
@@ -365,7 +447,13 @@ export interface ClusterIO {
    * throws TimeoutError at the deadline. `after`: a resourceVersion of the
    * object (from the write that preceded the wait) the watch must have seen first.
    */
-  waitUntil(ref: ObjectRef, done: (o: KubeObject | undefined) => boolean, deadline: Deadline, what: string, after?: string): Promise<KubeObject | undefined>;
+  waitUntil(
+    ref: ObjectRef,
+    done: (o: KubeObject | undefined) => boolean,
+    deadline: Deadline,
+    what: string,
+    after?: string,
+  ): Promise<KubeObject | undefined>;
   /** Waits over a watch until done() holds for the objects of a collection that match its label selector; throws TimeoutError at the deadline. */
   waitForList(ref: CollectionRef, done: (items: KubeObject[]) => boolean, deadline: Deadline, what: string): Promise<void>;
   /** A JSON merge patch with the provider's field manager. */
@@ -391,7 +479,13 @@ export function clusterIO(k: Kube): ClusterIO {
     waitUntil: (ref, done, deadline, what, after) => waitObject(k, ref, done, deadline.remainingMs(), what, after),
     async waitForList(ref, done, deadline, what) {
       const selected = labelMatcher(ref.labelSelector);
-      const r = await waitShared(k, ref, () => collectionPath(k, { ...ref, name: "" }), (items) => (done([...items.values()].filter(selected)) ? true : undefined), deadline.remainingMs());
+      const r = await waitShared(
+        k,
+        ref,
+        () => collectionPath(k, { ...ref, name: "" }),
+        (items) => (done([...items.values()].filter(selected)) ? true : undefined),
+        deadline.remainingMs(),
+      );
       if (!("result" in r)) throw new TimeoutError(`${ref.kind} ${ref.labelSelector ?? ""}`.trim(), what, deadline.budgetMs, undefined, r.watchError);
     },
     async mergePatch(obj) {
@@ -401,7 +495,10 @@ export function clusterIO(k: Kube): ClusterIO {
     },
     async podLog(namespace, pod, container, tailLines) {
       // Logs are best effort: no node serving them (or no RBAC for pods/log) must not hide the failure itself.
-      return k.config.makeApiClient(k8s.CoreV1Api).readNamespacedPodLog({ name: pod, namespace, container, tailLines }).catch(() => undefined);
+      return k.config
+        .makeApiClient(k8s.CoreV1Api)
+        .readNamespacedPodLog({ name: pod, namespace, container, tailLines })
+        .catch(() => undefined);
     },
   };
 }

@@ -34,7 +34,9 @@ describe("taking over objects made by kubectl (examples/adopt)", function () {
   });
 
   const read = (kind: string, name: string, namespace?: string) =>
-    objects.read<Obj>({ apiVersion: KPACK, kind, metadata: { name, namespace } }).catch((e: { code?: number }) => (e.code === 404 ? undefined : Promise.reject(e)));
+    objects
+      .read<Obj>({ apiVersion: KPACK, kind, metadata: { name, namespace } })
+      .catch((e: Error & { code?: number }) => (e.code === 404 ? undefined : Promise.reject(e)));
 
   it("refuses to take over without adopt, writing nothing; with adopt takes the ClusterStack, ClusterStore, Builder and Image over without a build; then builds and destroys them as its own", async () => {
     const registry = `${kp.registry.host}/adopt`;
@@ -97,12 +99,19 @@ spec:
     const file = path.join(env.cluster.workDir, "adopt-seed.yaml");
     fs.writeFileSync(file, seed);
     // Not execFileSync: the webhook's loopback relay runs in this process's event loop.
-    const kubectl = async (...args: string[]) => (await promisify(execFile)(ensureBinary(binaries.kubectl), [`--kubeconfig=${env.cluster.kubeconfigPath}`, ...args], { encoding: "utf8" })).stdout;
+    const kubectl = async (...args: string[]) =>
+      (await promisify(execFile)(ensureBinary(binaries.kubectl), [`--kubeconfig=${env.cluster.kubeconfigPath}`, ...args], { encoding: "utf8" }))
+        .stdout;
     await kubectl("apply", "-f", file);
     await kubectl("wait", "--for=condition=Ready", "--timeout=300s", "-n", ns, "image/tutorial-image");
     const made = await read("Image", "tutorial-image", ns);
     assert.equal(made?.status?.buildCounter, 1);
-    const refs: Array<[string, string, string?]> = [["ClusterStore", "default"], ["ClusterStack", "base"], ["Builder", "my-builder", ns], ["Image", "tutorial-image", ns]];
+    const refs: Array<[string, string, string?]> = [
+      ["ClusterStore", "default"],
+      ["ClusterStack", "base"],
+      ["Builder", "my-builder", ns],
+      ["Image", "tutorial-image", ns],
+    ];
     const versions = async () => Promise.all(refs.map(async ([k, n, s]) => (await read(k, n, s))?.metadata?.resourceVersion));
     const before = await versions();
 
@@ -112,7 +121,10 @@ spec:
       // the object, who made it and the way in; nothing is written.
       let message = "";
       await stack.up().catch((e: Error) => (message = e.message));
-      assert.match(message, /ClusterStore default[\s\S]*already exists, and this resource did not make it \(made by field manager "kubectl-client-side-apply"/);
+      assert.match(
+        message,
+        /ClusterStore default[\s\S]*already exists, and this resource did not make it \(made by field manager "kubectl-client-side-apply"/,
+      );
       assert.match(message, /ClusterStack base.*already exists, and this resource did not make it/);
       assert.match(message, /set adopt: true on this resource/);
       assert.deepEqual(await versions(), before, "a refused take-over writes nothing");

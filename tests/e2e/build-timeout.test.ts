@@ -30,13 +30,25 @@ describe("Image build.buildTimeout", function () {
     const reg = kp.registry.host;
     const stack = await env.pulumi.stack("timeout", "dev", async () => {
       const { builder } = localBuilder(kp, ns);
-      const app = new kpack.Image("app", { namespace: ns, tag: `${reg}/${ns}/app`, builder, source: { blob: { url: sourceUrl } }, build: { buildTimeout: 20 } });
+      const app = new kpack.Image("app", {
+        namespace: ns,
+        tag: `${reg}/${ns}/app`,
+        builder,
+        source: { blob: { url: sourceUrl } },
+        build: { buildTimeout: 20 },
+      });
       return { name: app.name };
     });
     try {
       let message = "";
-      await stack.up().then(() => assert.fail("the slow build succeeded"), (e: Error) => (message = e.message));
-      assert.match(message, /Image e2e-timeout-[0-9a-f]+\/app-[0-9a-f]{7}: .*Build app-[0-9a-f]{7}-build-1 failed: .*Pod was active on the node longer than the specified deadline/s);
+      await stack.up().then(
+        () => assert.fail("the slow build succeeded"),
+        (e: Error) => (message = e.message),
+      );
+      assert.match(
+        message,
+        /Image e2e-timeout-[0-9a-f]+\/app-[0-9a-f]{7}: .*Build app-[0-9a-f]{7}-build-1 failed: .*Pod was active on the node longer than the specified deadline/s,
+      );
       const core = env.kubeConfig.makeApiClient(k8s.CoreV1Api);
       const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: "kpack.io/build" });
       assert.equal(pods.items.length, 1);

@@ -35,11 +35,19 @@ describe("Image cache on a cluster with kpack's webhook and a default StorageCla
     const objects = k8s.KubernetesObjectApi.makeApiClient(env.kubeConfig);
     const core = env.kubeConfig.makeApiClient(k8s.CoreV1Api);
     let imageName = "";
-    const liveCache = async () => (await objects.read<Obj>({ apiVersion: "kpack.io/v1alpha2", kind: "Image", metadata: { name: imageName, namespace: ns } })).spec?.cache;
+    const liveCache = async () =>
+      (await objects.read<Obj>({ apiVersion: "kpack.io/v1alpha2", kind: "Image", metadata: { name: imageName, namespace: ns } })).spec?.cache;
     const claim = async () => core.readNamespacedPersistentVolumeClaim({ name: `${imageName}-cache`, namespace: ns }).catch(() => undefined);
     const program = async () => {
       const { builder } = localBuilder(kp, ns);
-      const app = new kpack.Image("app", { namespace: ns, tag: `${reg}/${ns}/app`, builder, source: { blob: { url: sourceUrl } }, cache: settings.cache, triggerBuild: settings.trigger });
+      const app = new kpack.Image("app", {
+        namespace: ns,
+        tag: `${reg}/${ns}/app`,
+        builder,
+        source: { blob: { url: sourceUrl } },
+        cache: settings.cache,
+        triggerBuild: settings.trigger,
+      });
       return { name: app.name, latestImage: app.latestImage, buildCounter: app.buildCounter };
     };
     const stack = await env.pulumi.stack("cache", "dev", program);
@@ -50,20 +58,30 @@ describe("Image cache on a cluster with kpack's webhook and a default StorageCla
       assert.deepEqual(await liveCache(), { volume: { size: "2G" } });
       // Read as v1alpha1, the Image pulumi-kpack wrote goes through kpack's conversion webhook: v1alpha1
       // has no spec.cache, only spec.cacheSize (a conversion of strategy None would keep the v1alpha2 shape).
-      const asV1alpha1 = await objects.read<k8s.KubernetesObject & { spec?: Record<string, unknown> }>({ apiVersion: "kpack.io/v1alpha1", kind: "Image", metadata: { name: imageName, namespace: ns } });
+      const asV1alpha1 = await objects.read<k8s.KubernetesObject & { spec?: Record<string, unknown> }>({
+        apiVersion: "kpack.io/v1alpha1",
+        kind: "Image",
+        metadata: { name: imageName, namespace: ns },
+      });
       assert.equal(asV1alpha1.apiVersion, "kpack.io/v1alpha1");
       assert.equal(asV1alpha1.spec?.cacheSize, "2G", `converted by the webhook: ${JSON.stringify(asV1alpha1.spec)}`);
       assert.equal(asV1alpha1.spec?.cache, undefined);
       const pvc = await claim();
       assert.equal(pvc?.status?.phase, "Bound", `the cache claim is bound: ${JSON.stringify(pvc?.status)}`);
       assert.equal(pvc?.spec?.storageClassName, "standard");
-      const pv = await core.readPersistentVolume({ name: pvc!.spec!.volumeName! });
+      const pv = await core.readPersistentVolume({ name: pvc.spec.volumeName! });
       assert.match(pv.spec?.hostPath?.path ?? "", /^\/tmp\/hostpath_pv\//);
-      const buildCache = async (n: number) => (await objects.read<Obj>({ apiVersion: "kpack.io/v1alpha2", kind: "Build", metadata: { name: `${imageName}-build-${n}`, namespace: ns } })).spec?.cache;
+      const buildCache = async (n: number) =>
+        (await objects.read<Obj>({ apiVersion: "kpack.io/v1alpha2", kind: "Build", metadata: { name: `${imageName}-build-${n}`, namespace: ns } }))
+          .spec?.cache;
       // Build 1 may start before the Image's status names the claim kpack just made (image_builds.go reads
       // status.buildCacheName), so it may run without it; the next build mounts it, and the exporter
       // writes the cache into the bound volume's directory.
-      assert.ok([JSON.stringify({ volume: {} }), JSON.stringify({ volume: { persistentVolumeClaimName: `${imageName}-cache` } })].includes(JSON.stringify(await buildCache(1))));
+      assert.ok(
+        [JSON.stringify({ volume: {} }), JSON.stringify({ volume: { persistentVolumeClaimName: `${imageName}-cache` } })].includes(
+          JSON.stringify(await buildCache(1)),
+        ),
+      );
       settings.trigger = "use-the-volume";
       const second = await stack.up();
       assert.equal(second.outputs.buildCounter.value, 2);
@@ -88,9 +106,14 @@ describe("Image cache on a cluster with kpack's webhook and a default StorageCla
       assert.equal((await claim())?.spec?.resources?.requests?.storage, "3G");
 
       // What kpack refuses fails at preview, naming the field, and the Image keeps its cache.
-      for (const [cache, field] of [[{ volume: { size: "1G" } }, /cache\.volume\.size: kpack cannot shrink a volume cache \(it is 3G, this asks for 1G\)/],
-        [{ volume: { size: "3G", storageClassName: "fast" } }, /cache\.volume\.storageClassName: kpack cannot move a volume cache to another StorageClass/],
-        [undefined, /cache: removing this volume cache \(3G\) gives the Image kpack's default, a 2G volume/]] as const) {
+      for (const [cache, field] of [
+        [{ volume: { size: "1G" } }, /cache\.volume\.size: kpack cannot shrink a volume cache \(it is 3G, this asks for 1G\)/],
+        [
+          { volume: { size: "3G", storageClassName: "fast" } },
+          /cache\.volume\.storageClassName: kpack cannot move a volume cache to another StorageClass/,
+        ],
+        [undefined, /cache: removing this volume cache \(3G\) gives the Image kpack's default, a 2G volume/],
+      ] as const) {
         settings.cache = cache;
         let message = "";
         await stack.preview().catch((e: Error) => (message = e.message));

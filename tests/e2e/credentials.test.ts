@@ -68,7 +68,11 @@ describe("managed credentials: pulumi up against the password-protected registry
     const img = kp.images;
     const auth = kp.authRegistry.host;
     const creds = kp.authRegistry.auth!;
-    const secretForms = [creds.password, Buffer.from(creds.password).toString("base64"), Buffer.from(`${creds.username}:${creds.password}`).toString("base64")];
+    const secretForms = [
+      creds.password,
+      Buffer.from(creds.password).toString("base64"),
+      Buffer.from(`${creds.username}:${creds.password}`).toString("base64"),
+    ];
     const cliOutput: string[] = [];
     const onOutput = (s: string) => cliOutput.push(s);
     // The program reads it at run time: a preview below changes it to check the diff.
@@ -130,7 +134,10 @@ describe("managed credentials: pulumi up against the password-protected registry
       assert.equal(account.automountServiceAccountToken, false);
       assert.equal(account.metadata?.labels?.["app.kubernetes.io/managed-by"], "pulumi-kpack");
       const listed = (account.secrets as { name: string }[]).map((s) => s.name);
-      assert.deepEqual((account.imagePullSecrets as { name: string }[]).map((s) => s.name), [`${sa}-registry-pull`]);
+      assert.deepEqual(
+        (account.imagePullSecrets as { name: string }[]).map((s) => s.name),
+        [`${sa}-registry-pull`],
+      );
       assert.equal(listed.length, 1);
       const login = (await read("v1", "Secret", listed[0], ns))!;
       assert.equal(login.type, "kubernetes.io/basic-auth");
@@ -159,10 +166,16 @@ describe("managed credentials: pulumi up against the password-protected registry
       password = creds.password;
 
       // No change: nothing applied again, the identity's objects untouched.
-      const identity = async () => Promise.all([
-        read("v1", "ServiceAccount", sa, ns), read("v1", "Secret", listed[0], ns), read("v1", "Secret", `${sa}-registry-pull`, ns),
-        read(RBAC, "Role", sa, ns), read(RBAC, "RoleBinding", sa, ns),
-      ].map(async (p) => (await p)?.metadata?.resourceVersion));
+      const identity = async () =>
+        Promise.all(
+          [
+            read("v1", "ServiceAccount", sa, ns),
+            read("v1", "Secret", listed[0], ns),
+            read("v1", "Secret", `${sa}-registry-pull`, ns),
+            read(RBAC, "Role", sa, ns),
+            read(RBAC, "RoleBinding", sa, ns),
+          ].map(async (p) => (await p)?.metadata?.resourceVersion),
+        );
       const before = await identity();
       await stack.preview({ expectNoChanges: true, onOutput });
       const again = await stack.up({ onOutput });
@@ -176,7 +189,13 @@ describe("managed credentials: pulumi up against the password-protected registry
       assert.equal((await read(KPACK, "Image", imageName, ns))?.spec?.serviceAccountName, "app-pusher");
       const moved = (await read("v1", "ServiceAccount", "app-pusher", ns))!;
       assert.equal((moved.secrets as { name: string }[]).length, 1);
-      for (const [apiVersion, kind, name] of [["v1", "ServiceAccount", sa], ["v1", "Secret", listed[0]], ["v1", "Secret", `${sa}-registry-pull`], [RBAC, "Role", sa], [RBAC, "RoleBinding", sa]] as const) {
+      for (const [apiVersion, kind, name] of [
+        ["v1", "ServiceAccount", sa],
+        ["v1", "Secret", listed[0]],
+        ["v1", "Secret", `${sa}-registry-pull`],
+        [RBAC, "Role", sa],
+        [RBAC, "RoleBinding", sa],
+      ] as const) {
         assert.equal(await read(apiVersion, kind, name, ns), undefined, `${kind} ${name} is left after the rename`);
       }
       const movedSecrets = [...(moved.secrets as { name: string }[]), ...(moved.imagePullSecrets as { name: string }[])].map((s) => s.name);
@@ -192,16 +211,29 @@ describe("managed credentials: pulumi up against the password-protected registry
           lifecycle: names.lifecycle,
           order: [{ group: [{ id: img.buildpacks[0].id }] }],
         });
-        const app = new kpack.Image("denied", { namespace: ns, tag: `${auth}/${ns}/denied`, builder, source: { blob: { url: sourceUrl } }, managedServiceAccount: {} });
+        const app = new kpack.Image("denied", {
+          namespace: ns,
+          tag: `${auth}/${ns}/denied`,
+          builder,
+          source: { blob: { url: sourceUrl } },
+          managedServiceAccount: {},
+        });
         return { imageName: app.name };
       });
       let message = "";
       await denied.up({ onOutput }).catch((e: Error) => (message = e.message));
       assert.match(message, new RegExp(`Image ${ns}/denied-[0-9a-f]{7}: .*(401|unauthorized)`, "i"));
-      assert.match(message, new RegExp(`refused the credentials of ServiceAccount ${ns}/denied-[0-9a-f]{7}-image.*managedServiceAccount\\.registryCredentials`));
+      assert.match(
+        message,
+        new RegExp(`refused the credentials of ServiceAccount ${ns}/denied-[0-9a-f]{7}-image.*managedServiceAccount\\.registryCredentials`),
+      );
       await denied.destroy({ onOutput });
       const left = await objects.list("v1", "ServiceAccount", ns);
-      assert.deepEqual(left.items.map((o) => o.metadata?.name).filter((n) => n?.startsWith("denied-")), [], "destroy left the denied Image's ServiceAccount");
+      assert.deepEqual(
+        left.items.map((o) => o.metadata?.name).filter((n) => n?.startsWith("denied-")),
+        [],
+        "destroy left the denied Image's ServiceAccount",
+      );
 
       // Neither the checkpoints nor anything pulumi printed holds the password, in any encoding.
       const states = [env.pulumi.rawState("creds", "dev"), env.pulumi.rawState("creds-denied", "dev")];
@@ -210,20 +242,32 @@ describe("managed credentials: pulumi up against the password-protected registry
       const printed = cliOutput.join("");
       assert.ok(printed.length > 0 && /registryCredentials|managedServiceAccount/.test(printed), "the preview diff printed the credentials' place");
       for (const form of secretForms) {
-        for (const [where, text] of [["checkpoint", states[0]], ["denied checkpoint", states[1]], ["CLI output", printed]] as const) {
+        for (const [where, text] of [
+          ["checkpoint", states[0]],
+          ["denied checkpoint", states[1]],
+          ["CLI output", printed],
+        ] as const) {
           assert.ok(!text.includes(form), `the ${where} holds a credential in plain text or base64`);
         }
       }
 
       await stack.destroy({ onOutput });
       for (const [apiVersion, kind, name] of [
-        ["v1", "ServiceAccount", "app-pusher"], ...movedSecrets.map((n) => ["v1", "Secret", n] as const), [RBAC, "Role", "app-pusher"], [RBAC, "RoleBinding", "app-pusher"],
-        ["v1", "ServiceAccount", `${builderName}-builder`], [RBAC, "Role", `${builderName}-builder`],
+        ["v1", "ServiceAccount", "app-pusher"],
+        ...movedSecrets.map((n) => ["v1", "Secret", n] as const),
+        [RBAC, "Role", "app-pusher"],
+        [RBAC, "RoleBinding", "app-pusher"],
+        ["v1", "ServiceAccount", `${builderName}-builder`],
+        [RBAC, "Role", `${builderName}-builder`],
       ] as const) {
         assert.equal(await read(apiVersion, kind, name, ns), undefined, `${kind} ${name} is left after destroy`);
       }
       const ours = await objects.list("v1", "Secret", ns, undefined, undefined, undefined, undefined, "app.kubernetes.io/managed-by=pulumi-kpack");
-      assert.deepEqual(ours.items.map((s) => s.metadata?.name), [], "Secrets made by pulumi-kpack are left after destroy");
+      assert.deepEqual(
+        ours.items.map((s) => s.metadata?.name),
+        [],
+        "Secrets made by pulumi-kpack are left after destroy",
+      );
     } finally {
       await denied?.destroy().catch(() => undefined);
       await stack.destroy().catch(() => undefined);
@@ -237,21 +281,37 @@ describe("managed credentials: pulumi up against the password-protected registry
       new kpack.Buildpack("bp", {
         namespace: ns,
         image: kp.images.buildpacks[0].image,
-        managedServiceAccount: { name: "taken", registryCredentials: [{ registry: kp.authRegistry.host, username: creds.username, password: creds.password }] },
+        managedServiceAccount: {
+          name: "taken",
+          registryCredentials: [{ registry: kp.authRegistry.host, username: creds.username, password: creds.password }],
+        },
       });
       return {};
     });
     try {
       let message = "";
       await stack.up().catch((e: Error) => (message = e.message));
-      assert.match(message, new RegExp(`Buildpack ${ns}/bp-[0-9a-f]{7}: it needs ServiceAccount ${ns}/taken, which already exists and was not made by pulumi-kpack\\. Give this resource's ServiceAccount another name`));
+      assert.match(
+        message,
+        new RegExp(
+          `Buildpack ${ns}/bp-[0-9a-f]{7}: it needs ServiceAccount ${ns}/taken, which already exists and was not made by pulumi-kpack\\. Give this resource's ServiceAccount another name`,
+        ),
+      );
       const sa = (await read("v1", "ServiceAccount", "taken", ns))!;
       assert.equal(sa.metadata?.labels, undefined, "the existing ServiceAccount was changed");
       assert.equal(sa.secrets, undefined);
       const secrets = await objects.list("v1", "Secret", ns, undefined, undefined, undefined, undefined, "app.kubernetes.io/managed-by=pulumi-kpack");
-      assert.deepEqual(secrets.items.map((s) => s.metadata?.name).filter((n) => n?.startsWith("taken-")), [], "Secrets were written before the refusal");
+      assert.deepEqual(
+        secrets.items.map((s) => s.metadata?.name).filter((n) => n?.startsWith("taken-")),
+        [],
+        "Secrets were written before the refusal",
+      );
       const buildpacks = await objects.list(KPACK, "Buildpack", ns);
-      assert.deepEqual(buildpacks.items.map((b) => b.metadata?.name), [], "the Buildpack was created anyway");
+      assert.deepEqual(
+        buildpacks.items.map((b) => b.metadata?.name),
+        [],
+        "the Buildpack was created anyway",
+      );
     } finally {
       await stack.destroy().catch(() => undefined);
     }

@@ -55,7 +55,12 @@ describe("day two: kpack's own rebuilds reach the Deployment with pulumi up --re
     const commit1 = await kp.git.commit(repo, { "index.html": "<h1>day two</h1>\n" }, "first version");
 
     const stack = await exampleStack(env.cluster, kp, env.pulumi, "app-deployment", "day-two", {
-      namespace: ns, skipRolloutWait: "true", gitUrl: kp.git.url(repo), buildpackage: storeTag, buildpackId: hello.id, runImage: runTag,
+      namespace: ns,
+      skipRolloutWait: "true",
+      gitUrl: kp.git.url(repo),
+      buildpackage: storeTag,
+      buildpackId: hello.id,
+      runImage: runTag,
     });
     const k = kube({ kubeconfig: env.cluster.kubeconfig });
     const objects = k8s.KubernetesObjectApi.makeApiClient(env.kubeConfig);
@@ -69,7 +74,8 @@ describe("day two: kpack's own rebuilds reach the Deployment with pulumi up --re
         return l.items[0].metadata!.name!;
       })();
       const deployment = String(value(first.outputs, "deploymentName"));
-      const deployedImage = async () => (await apps.readNamespacedDeployment({ name: deployment, namespace: ns })).spec?.template.spec?.containers[0].image;
+      const deployedImage = async () =>
+        (await apps.readNamespacedDeployment({ name: deployment, namespace: ns })).spec?.template.spec?.containers[0].image;
       assert.equal(await deployedImage(), value(first.outputs, "image"));
       const p1 = value(first.outputs, "provenance") as BuildProvenance;
       assert.deepEqual(p1.source.git, { url: kp.git.url(repo), revision: commit1 }, "built from the commit the branch pointed at");
@@ -79,12 +85,17 @@ describe("day two: kpack's own rebuilds reach the Deployment with pulumi up --re
 
       /** Waits until kpack has finished build n on its own, then runs the day-two loop: preview --refresh, up --refresh. */
       const loop = async (n: number, reason: string) => {
-        const image = await waitUntil(k, { apiVersion: KPACK, kind: "Image", name: imageName, namespace: ns },
+        const image = await waitUntil(
+          k,
+          { apiVersion: KPACK, kind: "Image", name: imageName, namespace: ns },
           (o) => {
             const s = o?.status as { buildCounter?: number; conditions?: Array<{ type: string; status: string }> } | undefined;
             return (s?.buildCounter ?? 0) >= n && s?.conditions?.some((c) => c.type === "Ready" && c.status !== "Unknown") === true;
-          }, 300_000, `to finish kpack's build #${n}`);
-        const built = (image!.status as { latestImage?: string; latestBuildReason?: string });
+          },
+          300_000,
+          `to finish kpack's build #${n}`,
+        );
+        const built = image!.status as { latestImage?: string; latestBuildReason?: string };
         assert.equal(built.latestBuildReason, reason, `kpack's build #${n} ran for ${reason}`);
         let said = "";
         await stack.preview({ refresh: true, onOutput: (s) => (said += s) });
@@ -96,13 +107,21 @@ describe("day two: kpack's own rebuilds reach the Deployment with pulumi up --re
         assert.equal(value(up.outputs, "buildCounter"), n, "no build besides kpack's");
         // Provenance agrees with what the real lifecycle wrote into the pushed image's labels.
         const provenance = value(up.outputs, "provenance") as BuildProvenance;
-        const labels = await readImageLabels(built.latestImage!);
+        const labels = await readImageLabels(built.latestImage);
         const buildMeta = JSON.parse(labels["io.buildpacks.build.metadata"] ?? "{}") as { buildpacks?: Array<{ id: string; version: string }> };
         const lifecycleMeta = JSON.parse(labels["io.buildpacks.lifecycle.metadata"] ?? "{}") as { runImage?: { reference?: string } };
-        assert.deepEqual(provenance.buildpacks, (buildMeta.buildpacks ?? []).map((b) => ({ id: b.id, version: b.version })), "the buildpacks the lifecycle recorded");
-        assert.equal(provenance.runImage.split("@")[1], lifecycleMeta.runImage?.reference?.split("@")[1] ?? lifecycleMeta.runImage?.reference, "the run image the lifecycle based it on");
+        assert.deepEqual(
+          provenance.buildpacks,
+          (buildMeta.buildpacks ?? []).map((b) => ({ id: b.id, version: b.version })),
+          "the buildpacks the lifecycle recorded",
+        );
+        assert.equal(
+          provenance.runImage.split("@")[1],
+          lifecycleMeta.runImage?.reference?.split("@")[1] ?? lifecycleMeta.runImage?.reference,
+          "the run image the lifecycle based it on",
+        );
         assert.equal(provenance.image, built.latestImage);
-        return { said, provenance, latestImage: built.latestImage! };
+        return { said, provenance, latestImage: built.latestImage };
       };
 
       // COMMIT: a push to the branch.
@@ -142,8 +161,14 @@ describe("day two: kpack's own rebuilds reach the Deployment with pulumi up --re
       const mine = l.items.filter((o) => o.metadata?.annotations?.["pulumi-kpack.io/resource"]?.startsWith("urn:pulumi:day-two::"));
       assert.ok(mine.length > 0, `the program's ${kind}`);
       for (const o of mine) {
-        await api.patch({ apiVersion: KPACK, kind, metadata: { name: o.metadata!.name, annotations: { "pulumi-kpack.test/resync": new Date().toISOString() } } },
-          undefined, undefined, "pulumi-kpack-test-resync", undefined, k8s.PatchStrategy.MergePatch);
+        await api.patch(
+          { apiVersion: KPACK, kind, metadata: { name: o.metadata!.name, annotations: { "pulumi-kpack.test/resync": new Date().toISOString() } } },
+          undefined,
+          undefined,
+          "pulumi-kpack-test-resync",
+          undefined,
+          k8s.PatchStrategy.MergePatch,
+        );
       }
     }
   });

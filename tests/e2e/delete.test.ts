@@ -36,7 +36,8 @@ describe("delete: background propagation, waiting for dependents only where they
     sourceUrl = await sourceBlob(env.cluster, kp, "delete", { "index.html": "<h1>delete</h1>\n" });
   });
 
-  const builds = (image: string) => objects.list<Obj>(KPACK, "Build", ns, undefined, undefined, undefined, undefined, `image.kpack.io/image=${image}`);
+  const builds = (image: string) =>
+    objects.list<Obj>(KPACK, "Build", ns, undefined, undefined, undefined, undefined, `image.kpack.io/image=${image}`);
 
   it("a new tag replaces the Image under the same name and builds #1 again; destroy leaves its Builds to the garbage collector", async () => {
     const reg = kp.registry.host;
@@ -61,14 +62,26 @@ describe("delete: background propagation, waiting for dependents only where they
       const image = await objects.read<Obj>({ apiVersion: KPACK, kind: "Image", metadata: { name: "app", namespace: ns } });
       assert.notEqual(image.metadata?.uid, oldUid, "a new Image");
       const now = await builds("app");
-      assert.deepEqual(now.items.map((b) => b.metadata?.ownerReferences?.[0]?.uid), [image.metadata?.uid], "only the new Image's Build is left");
+      assert.deepEqual(
+        now.items.map((b) => b.metadata?.ownerReferences?.[0]?.uid),
+        [image.metadata?.uid],
+        "only the new Image's Build is left",
+      );
 
       await stack.destroy();
-      const left = await objects.read<Obj>({ apiVersion: KPACK, kind: "Image", metadata: { name: "app", namespace: ns } }).then(() => true, () => false);
+      const left = await objects.read<Obj>({ apiVersion: KPACK, kind: "Image", metadata: { name: "app", namespace: ns } }).then(
+        () => true,
+        () => false,
+      );
       assert.equal(left, false, "destroy returns once the Image itself is gone");
       // Its Build goes after it, removed by the garbage collector.
       const io = clusterIO(kube({ kubeconfig: env.cluster.kubeconfig }));
-      await io.waitForList({ apiVersion: KPACK, kind: "Build", namespace: ns, labelSelector: "image.kpack.io/image=app" }, (items) => items.length === 0, new Deadline(120_000), "for the garbage collector");
+      await io.waitForList(
+        { apiVersion: KPACK, kind: "Build", namespace: ns, labelSelector: "image.kpack.io/image=app" },
+        (items) => items.length === 0,
+        new Deadline(120_000),
+        "for the garbage collector",
+      );
       assert.equal((await builds("app")).items.length, 0);
     } finally {
       await stack.destroy().catch(() => undefined);

@@ -20,7 +20,10 @@ describe("npm start on a terminal: Ctrl-C", function () {
     delete env.CI; // the demo waits for Ctrl-C only on a terminal outside CI
     delete env.PULUMI_KPACK_KEEP_ENV;
     delete env.PULUMI_KPACK_TEST_KUBECONFIG; // `npm start` runs its own environment
-    const demo = runInPty(`exec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, "dist", "devenv", "demo.js"))}`, { cwd: repoRoot, env });
+    const demo = runInPty(`exec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, "dist", "devenv", "demo.js"))}`, {
+      cwd: repoRoot,
+      env,
+    });
     try {
       await demo.waitFor(READY, 420_000);
       demo.scratch = /logs: (\S+)/.exec(demo.output())?.[1];
@@ -37,7 +40,10 @@ describe("npm start on a terminal: Ctrl-C", function () {
     try {
       const before = demo.processes();
       for (const name of ["etcd", "kube-apiserver", "kube-controller-manager", "registry", "kpack"]) {
-        assert.ok(before.some((p) => p.cmd.includes(name)), `${name} runs under the demo: ${before.map((p) => p.cmd).join("\n")}`);
+        assert.ok(
+          before.some((p) => p.cmd.includes(name)),
+          `${name} runs under the demo: ${before.map((p) => p.cmd).join("\n")}`,
+        );
       }
       const from = demo.output().length;
       demo.type("\x03");
@@ -58,7 +64,10 @@ describe("npm start on a terminal: Ctrl-C", function () {
       demo.type("\x03");
       await demo.waitFor(/Destroying \(local\)/, 120_000, from);
       const before = demo.processes(); // the environment's, and pulumi destroy's with its plugins
-      assert.ok(before.some((p) => /\bpulumi\b/.test(p.cmd) && p.cmd.includes("destroy")), `pulumi destroy runs: ${before.map((p) => p.cmd).join("\n")}`);
+      assert.ok(
+        before.some((p) => /\bpulumi\b/.test(p.cmd) && p.cmd.includes("destroy")),
+        `pulumi destroy runs: ${before.map((p) => p.cmd).join("\n")}`,
+      );
       demo.type("\x03");
       const after = await assertEndsCleanly(demo, { from, code: 130, withinMs: 60_000, before });
       assert.match(after, /Stopped everything at once \(SIGINT\): killed \d+ processes\./);

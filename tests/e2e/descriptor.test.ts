@@ -61,12 +61,19 @@ clusterBuilders:
     const before = { stacks: await names("ClusterStack"), builders: await names("ClusterBuilder") };
 
     fs.writeFileSync(file, descriptor("jammy"));
-    const stack = await exampleStack(env.cluster, kp, env.pulumi, "descriptor", "e2e", { namespace: ns, descriptorFile: file, stackId: config.stackId });
+    const stack = await exampleStack(env.cluster, kp, env.pulumi, "descriptor", "e2e", {
+      namespace: ns,
+      descriptorFile: file,
+      stackId: config.stackId,
+    });
     try {
       // A builder naming a stack the descriptor lacks: preview fails, naming the entry; nothing is created.
       let message = "";
       await stack.preview().catch((e: Error) => (message = e.message));
-      assert.match(message, /Descriptor deps: the descriptor is not one kp import takes:\s+clusterBuilders\[0\] \(desc-builder\): clusterStack: "jammy" is not one of the descriptor's clusterStacks \(desc-stack, default\)/);
+      assert.match(
+        message,
+        /Descriptor deps: the descriptor is not one kp import takes:\s+clusterBuilders\[0\] \(desc-builder\): clusterStack: "jammy" is not one of the descriptor's clusterStacks \(desc-stack, default\)/,
+      );
       assert.deepEqual({ stacks: await names("ClusterStack"), builders: await names("ClusterBuilder") }, before);
 
       fs.writeFileSync(file, descriptor("desc-stack"));
@@ -75,7 +82,11 @@ clusterBuilders:
       const tag = `${registry}/app`;
       assert.equal(up.outputs.image.value, `${tag}@${(await getManifest(`${tag}:latest`)).digest}`);
       for (const n of ["desc-stack", "default"]) assert.ok((await names("ClusterStack")).includes(n), `ClusterStack ${n}`);
-      const cb = await objects.read<k8s.KubernetesObject & { spec: { tag: string; lifecycle: { name: string }; stack: { name: string } } }>({ apiVersion: KPACK, kind: "ClusterBuilder", metadata: { name: "default" } });
+      const cb = await objects.read<k8s.KubernetesObject & { spec: { tag: string; lifecycle: { name: string }; stack: { name: string } } }>({
+        apiVersion: KPACK,
+        kind: "ClusterBuilder",
+        metadata: { name: "default" },
+      });
       assert.equal(cb.spec.tag, `${registry}/builders:clusterbuilder-default`, "tagged as kp tags it");
       assert.equal(cb.spec.lifecycle.name, "desc-lifecycle", "the descriptor's default lifecycle");
       assert.equal(cb.spec.stack.name, "desc-stack");
@@ -83,6 +94,10 @@ clusterBuilders:
     } finally {
       await stack.destroy().catch(() => undefined);
     }
-    assert.deepEqual({ stacks: await names("ClusterStack"), builders: await names("ClusterBuilder") }, before, "destroy removed what the descriptor declared");
+    assert.deepEqual(
+      { stacks: await names("ClusterStack"), builders: await names("ClusterBuilder") },
+      before,
+      "destroy removed what the descriptor declared",
+    );
   });
 });

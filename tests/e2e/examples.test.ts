@@ -1,10 +1,14 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { exampleConfig, exampleStack, sourceBlob } from "../../devenv/examples";
 import type { KpackEnv } from "../../devenv/kpack-env";
 import { repoRoot } from "../../devenv/paths";
+import type { ProgramDeps } from "../../devenv/pulumi";
+import { versions } from "../../devenv/versions";
 import { getManifest } from "../../devenv/registry";
 import { testEnv, TestEnv } from "../../devenv/test-env";
 
@@ -91,7 +95,15 @@ describe("examples as program directories", function () {
   it("private-registry: builder and app pushed with managed credentials; the password stays out of state and output", async () => {
     const creds = kp.authRegistry.auth!;
     const registry = `${kp.authRegistry.host}/private-e2e`;
-    const stack = await exampleStack(env.cluster, kp, env.pulumi, "private-registry", "e2e", { registry, registryUser: creds.username }, { registryPassword: creds.password });
+    const stack = await exampleStack(
+      env.cluster,
+      kp,
+      env.pulumi,
+      "private-registry",
+      "e2e",
+      { registry, registryUser: creds.username },
+      { registryPassword: creds.password },
+    );
     const output: string[] = [];
     try {
       const up = await stack.up({ onOutput: (s) => output.push(s) });
@@ -111,7 +123,11 @@ describe("examples as program directories", function () {
   it("many-images: one ClusterBuilder builds every Image", async () => {
     const ns = await env.namespace("e2e-many");
     const count = 3;
-    const stack = await exampleStack(env.cluster, kp, env.pulumi, "many-images", "e2e", { namespace: ns, count: String(count), builderNamespace: ns });
+    const stack = await exampleStack(env.cluster, kp, env.pulumi, "many-images", "e2e", {
+      namespace: ns,
+      count: String(count),
+      builderNamespace: ns,
+    });
     try {
       const up = await stack.up();
       const latest = value(up.outputs, "latestImages") as string[];
@@ -141,4 +157,93 @@ describe("examples as program directories", function () {
       fs.rmSync(configFile, { force: true });
     }
   });
+});
+
+/** Every directory under `dir` that holds a copy of the npm package `name` (node_modules/<name>/package.json). */
+function copiesOf(dir: string, name: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    const nm = path.join(d, "node_modules");
+    if (!fs.existsSync(nm)) return;
+    if (fs.existsSync(path.join(nm, name, "package.json"))) found.push(path.join(nm, name));
+    for (const entry of fs.readdirSync(nm)) {
+      if (entry.startsWith(".")) continue;
+      const pkgs = entry.startsWith("@") ? fs.readdirSync(path.join(nm, entry)).map((e) => path.join(nm, entry, e)) : [path.join(nm, entry)];
+      for (const p of pkgs) walk(p);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+/**
+ * Issue 19: pulumi-kpack installed next to a program's own @pulumi/pulumi and
+ * @pulumi/kubernetes, as a user installs them (`npm install <tarball>
+ * @pulumi/pulumi@<v> @pulumi/kubernetes@<v>`), at the oldest versions the
+ * package claims and at the newest the registry serves: one copy of
+ * @pulumi/pulumi, and the same up, no-change preview, refresh and destroy.
+ * The CLI and the Kubernetes plugin stay the ones the environment builds (the
+ * engine runs a plugin found on PATH whatever version the SDK asks for).
+ */
+describe("examples with the oldest and the newest @pulumi/pulumi and @pulumi/kubernetes", function () {
+  let env: TestEnv;
+  let kp: KpackEnv;
+
+  before(async () => {
+    env = await testEnv();
+    kp = await env.kpack();
+  });
+
+  const newest = async (name: string) => (await promisify(execFile)("npm", ["view", name, "version"], { encoding: "utf8" })).stdout.trim();
+  for (const which of ["oldest", "newest"] as const) {
+    it(`app-deployment with the ${which}: one @pulumi/pulumi in node_modules; up, a no-change preview, refresh and destroy`, async () => {
+      const deps: ProgramDeps =
+        which === "oldest"
+          ? { pulumi: versions.pulumiOldest, kubernetes: versions.pulumiKubernetesOldest }
+          : { pulumi: await newest("@pulumi/pulumi"), kubernetes: await newest("@pulumi/kubernetes") };
+      const dir = env.pulumi.programDeps(deps);
+      const copies = copiesOf(dir, "@pulumi/pulumi");
+      assert.deepEqual(copies, [path.join(dir, "node_modules", "@pulumi", "pulumi")], `one @pulumi/pulumi (found ${copies.join(", ")})`);
+      const installed = (p: string) =>
+        (JSON.parse(fs.readFileSync(path.join(dir, "node_modules", p, "package.json"), "utf8")) as { version: string }).version;
+      assert.equal(installed("@pulumi/pulumi"), deps.pulumi);
+      assert.equal(installed("@pulumi/kubernetes"), deps.kubernetes);
+      // npm's own view: nothing missing, invalid or extraneous in the tree.
+      await promisify(execFile)("npm", ["ls", "--all"], { cwd: dir, encoding: "utf8", maxBuffer: 16 << 20 });
+
+      const ns = await env.namespace(`e2e-compat-${which}`);
+      const stack = await exampleStack(
+        env.cluster,
+        kp,
+        env.pulumi,
+        "app-deployment",
+        `compat-${which}`,
+        { namespace: ns, skipRolloutWait: "true" },
+        {},
+        deps,
+      );
+      const apps = env.kubeConfig.makeApiClient(k8s.AppsV1Api);
+      try {
+        const up = await stack.up();
+        const tag = `${kp.registry.host}/app-deployment-compat-${which}/app`;
+        const image = String(value(up.outputs, "image"));
+        assert.equal(image, `${tag}@${(await getManifest(`${tag}:latest`)).digest}`);
+        const d = await apps.readNamespacedDeployment({ name: String(value(up.outputs, "deploymentName")), namespace: ns });
+        assert.equal(d.spec?.template.spec?.containers[0].image, image);
+        await stack.preview({ expectNoChanges: true });
+        const refresh = await stack.refresh();
+        assert.deepEqual(
+          Object.keys(refresh.summary.resourceChanges ?? {}),
+          ["same"],
+          `refresh changed nothing: ${JSON.stringify(refresh.summary.resourceChanges)}`,
+        );
+        await stack.preview({ expectNoChanges: true });
+        const down = await stack.destroy();
+        assert.deepEqual(Object.keys(down.summary.resourceChanges ?? {}), ["delete"]);
+        await assert.rejects(apps.readNamespacedDeployment({ name: d.metadata!.name!, namespace: ns }), "the Deployment is gone");
+      } finally {
+        await stack.destroy().catch(() => undefined);
+      }
+    });
+  }
 });

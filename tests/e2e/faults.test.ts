@@ -34,9 +34,15 @@ describe("faults: the kpack controller stopped", function () {
       await kp.stopController();
       changed = true;
       let message = "";
-      await stack.up().then(() => assert.fail("the update succeeded with the controller stopped"), (e: Error) => (message = e.message));
+      await stack.up().then(
+        () => assert.fail("the update succeeded with the controller stopped"),
+        (e: Error) => (message = e.message),
+      );
       assert.match(message, /ClusterStack stack-[0-9a-f]{7}: /);
-      assert.match(message, /kpack has not observed generation 2 of it \(it last observed 1\): is the kpack controller running\? Check `kubectl -n kpack get deployment kpack-controller`/);
+      assert.match(
+        message,
+        /kpack has not observed generation 2 of it \(it last observed 1\): is the kpack controller running\? Check `kubectl -n kpack get deployment kpack-controller`/,
+      );
     } finally {
       await kp.startController();
       await stack.destroy().catch(() => undefined);
@@ -66,7 +72,10 @@ describe("faults: kpack's webhook stopped", function () {
     try {
       await kp.stopWebhook();
       let message = "";
-      await stack.up().then(() => assert.fail("the create succeeded with the webhook stopped"), (e: Error) => (message = e.message));
+      await stack.up().then(
+        () => assert.fail("the create succeeded with the webhook stopped"),
+        (e: Error) => (message = e.message),
+      );
       assert.match(message, /ClusterStack stack-[0-9a-f]{7}: .*applying it failed: .*failed calling webhook "defaults\.webhook\.kpack\.io"/);
       assert.match(message, /kpack's webhook does not answer.*check the kpack-webhook Deployment in namespace kpack/);
       // Refused by the apiserver at once, not waited out to the resource's timeout.
@@ -80,4 +89,3 @@ describe("faults: kpack's webhook stopped", function () {
     }
   });
 });
-

@@ -28,7 +28,7 @@ describe("foundation: pulumi up/destroy through the dynamic provider", function 
     await applyManifest(kube({ kubeconfig: env.cluster.kubeconfig }), parseManifest(fs.readFileSync(file, "utf8"), file));
   });
 
-  async function readStack(name: string): Promise<k8s.KubernetesObject & { spec?: Record<string, unknown> } | undefined> {
+  async function readStack(name: string): Promise<(k8s.KubernetesObject & { spec?: Record<string, unknown> }) | undefined> {
     try {
       return await objects.read({ apiVersion: "kpack.io/v1alpha2", kind: "ClusterStack", metadata: { name } });
     } catch (e) {
@@ -83,15 +83,19 @@ describe("foundation: pulumi up/destroy through the dynamic provider", function 
 
       // The serialized provider in state is the small shim, with no credentials in it.
       const state = await stack.exportStack();
-      const res = (state.deployment.resources as { type: string; outputs?: Record<string, unknown> }[]).find((r) => r.type === "pulumi-nodejs:dynamic/kpack:ClusterStack");
-      const providerText = String(res?.outputs?.__provider ?? "");
+      const res = (state.deployment as { resources: { type: string; outputs?: { __provider?: string } }[] }).resources.find(
+        (r) => r.type === "pulumi-nodejs:dynamic/kpack:ClusterStack",
+      );
+      const providerText = res?.outputs?.__provider ?? "";
       assert.ok(providerText.length > 0 && providerText.length < 4096, `__provider is ${providerText.length} bytes`);
 
       // Deleted out of band: refresh drops it from the state, and the next up makes it again.
       await objects.delete({ apiVersion: "kpack.io/v1alpha2", kind: "ClusterStack", metadata: { name } });
       await stack.refresh();
       const afterRefresh = await stack.exportStack();
-      assert.ok(!(afterRefresh.deployment.resources as { type: string }[]).some((r) => r.type === "pulumi-nodejs:dynamic/kpack:ClusterStack"));
+      assert.ok(
+        !(afterRefresh.deployment as { resources: { type: string }[] }).resources.some((r) => r.type === "pulumi-nodejs:dynamic/kpack:ClusterStack"),
+      );
       const recreated = await stack.up();
       assert.equal(recreated.summary.resourceChanges?.create, 1);
       assert.ok(await readStack(recreated.outputs.name.value as string));

@@ -56,17 +56,36 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
   it("refuses to install for a user who is not cluster-admin, listing what is missing, and applies nothing", async () => {
     // A user who may manage kpack objects and read what the hook checks, but not install anything.
     const rbac = k8s.KubernetesObjectApi.makeApiClient(kc);
-    await rbac.create({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "kpack-user" },
-      rules: [{ apiGroups: ["kpack.io"], resources: ["*"], verbs: ["*"] },
-        { apiGroups: ["", "apps", "apiextensions.k8s.io"], resources: ["namespaces", "deployments", "customresourcedefinitions"], verbs: ["get", "list", "watch"] }] } as k8s.KubernetesObject);
-    await rbac.create({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "kpack-user" },
+    await rbac.create({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: "kpack-user" },
+      rules: [
+        { apiGroups: ["kpack.io"], resources: ["*"], verbs: ["*"] },
+        {
+          apiGroups: ["", "apps", "apiextensions.k8s.io"],
+          resources: ["namespaces", "deployments", "customresourcedefinitions"],
+          verbs: ["get", "list", "watch"],
+        },
+      ],
+    } as k8s.KubernetesObject);
+    await rbac.create({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "kpack-user" },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "kpack-user" },
-      subjects: [{ kind: "User", name: "kpack-user", apiGroup: "rbac.authorization.k8s.io" }] } as k8s.KubernetesObject);
+      subjects: [{ kind: "User", name: "kpack-user", apiGroup: "rbac.authorization.k8s.io" }],
+    } as k8s.KubernetesObject);
     const kubeconfig = cluster.userKubeconfig("kpack-user", []);
-    const stack = await pulumi.stack("install-denied", "dev", async () => {
-      new kpack.ClusterStack("stack", { ...stackArgs(), kubeconfig });
-      return {};
-    }, { PULUMI_KPACK_MANIFEST_URL: kp.manifestUrl! });
+    const stack = await pulumi.stack(
+      "install-denied",
+      "dev",
+      async () => {
+        new kpack.ClusterStack("stack", { ...stackArgs(), kubeconfig });
+        return {};
+      },
+      { PULUMI_KPACK_MANIFEST_URL: kp.manifestUrl! },
+    );
     let message = "";
     await stack.up().catch((e: Error) => (message = e.message));
     assert.match(message, /ClusterStack .*making sure kpack is installed failed: Installing kpack needs permissions that kpack-user lacks/);
@@ -103,19 +122,37 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
     const olderManifest = renderKpackManifest({
       configDir: kpackConfigDir(prev),
       version: prev,
-      images: { ...loopbackImages(reg, img.lifecycleImage), controller: kpackImageTag(reg, "controller", prev), webhook: kpackImageTag(reg, "webhook", prev) },
+      images: {
+        ...loopbackImages(reg, img.lifecycleImage),
+        controller: kpackImageTag(reg, "controller", prev),
+        webhook: kpackImageTag(reg, "webhook", prev),
+      },
       webhookPort: kp.webhookPort,
     });
     const installOld = { version: prev, manifestYaml: toYaml(olderManifest) };
-    const crdApplies = async () => requestCounts(await metricsText(kc))
-      .filter((r) => r.labels.resource === "customresourcedefinitions" && r.labels.verb === "APPLY").reduce((a, r) => a + r.value, 0);
+    const crdApplies = async () =>
+      requestCounts(await metricsText(kc))
+        .filter((r) => r.labels.resource === "customresourcedefinitions" && r.labels.verb === "APPLY")
+        .reduce((a, r) => a + r.value, 0);
     const oldSettings = { trigger: undefined as string | undefined };
     const older = await pulumi.stack("install-older", "dev", async () => {
       // Four resources with no dependencies between them start at once; the hooks install once for all.
       const stacks = ["a", "b", "c"].map((n) => new kpack.ClusterStack(`old-${n}`, { ...stackArgs(), installKpack: installOld }));
       const store = new kpack.ClusterStore("old-store", { sources: [{ image: img.buildpacks[0].image }], installKpack: installOld });
-      const builder = new kpack.Builder("old-builder", { tag: `${reg}/install/old-builder`, stack: stacks[0], store, order, installKpack: installOld });
-      const app = new kpack.Image("old-app", { tag: `${reg}/install/old-app`, builder, source: { blob: { url: sourceUrl } }, installKpack: installOld, triggerBuild: oldSettings.trigger });
+      const builder = new kpack.Builder("old-builder", {
+        tag: `${reg}/install/old-builder`,
+        stack: stacks[0],
+        store,
+        order,
+        installKpack: installOld,
+      });
+      const app = new kpack.Image("old-app", {
+        tag: `${reg}/install/old-app`,
+        builder,
+        source: { blob: { url: sourceUrl } },
+        installKpack: installOld,
+        triggerBuild: oldSettings.trigger,
+      });
       return { latestImage: app.latestImage, buildCounter: app.buildCounter };
     });
     const program = async () => {
@@ -123,11 +160,16 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
       const stack = new kpack.ClusterStack("stack", stackArgs());
       const store = new kpack.ClusterStore("store", { sources: [{ image: img.buildpacks[0].image }] });
       const builder = new kpack.Builder("builder", {
-        tag: `${auth}/install/builder`, stack, store, order,
+        tag: `${auth}/install/builder`,
+        stack,
+        store,
+        order,
         managedServiceAccount: { registryCredentials: login },
       });
       const app = new kpack.Image("app", {
-        tag: `${auth}/install/app`, builder, source: { blob: { url: sourceUrl } },
+        tag: `${auth}/install/app`,
+        builder,
+        source: { blob: { url: sourceUrl } },
         managedServiceAccount: { registryCredentials: login },
       });
       return { latestImage: app.latestImage };
@@ -138,7 +180,11 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
       const applies = await crdApplies();
       const first = await older.up();
       const crds = olderManifest.filter((o) => o.kind === "CustomResourceDefinition").length;
-      assert.equal(await crdApplies() - applies, crds, `one install for the four resources that started at once: each of the ${crds} CRDs applied once`);
+      assert.equal(
+        (await crdApplies()) - applies,
+        crds,
+        `one install for the four resources that started at once: each of the ${crds} CRDs applied once`,
+      );
       assert.equal((await exists("v1", "Namespace", "kpack"))?.metadata?.annotations?.["pulumi-kpack.io/kpack-version"], prev);
       const oldController = kp.running("kpack-controller");
       const oldWebhook = kp.running("kpack-webhook");
@@ -169,10 +215,16 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
           return false;
         }
       };
-      await waitFor("the 0.17.1 processes to be rolled over to 0.17.2", undefined, async () =>
-        kp.running("kpack-controller")?.binary === ensureBinary(kpackBinary("controller", versions.kpack)) &&
-        kp.running("kpack-webhook")?.binary === ensureBinary(kpackBinary("webhook", versions.kpack)) &&
-        !alive(oldController!.pid) && !alive(oldWebhook!.pid), 120_000);
+      await waitFor(
+        "the 0.17.1 processes to be rolled over to 0.17.2",
+        undefined,
+        async () =>
+          kp.running("kpack-controller")?.binary === ensureBinary(kpackBinary("controller", versions.kpack)) &&
+          kp.running("kpack-webhook")?.binary === ensureBinary(kpackBinary("webhook", versions.kpack)) &&
+          !alive(oldController.pid) &&
+          !alive(oldWebhook.pid),
+        120_000,
+      );
 
       // The Image made under 0.17.1 builds again under 0.17.2, its history kept.
       oldSettings.trigger = "after-upgrade";
@@ -185,13 +237,21 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
       const again = await stack.up({ onOutput: (s) => (out += s) });
       assert.deepEqual(again.summary.resourceChanges, { same: 5 });
       const state = pulumi.rawState("install-hook", "dev");
-      for (const form of [creds.password, Buffer.from(creds.password).toString("base64"), Buffer.from(`${creds.username}:${creds.password}`).toString("base64")]) {
+      for (const form of [
+        creds.password,
+        Buffer.from(creds.password).toString("base64"),
+        Buffer.from(`${creds.username}:${creds.password}`).toString("base64"),
+      ]) {
         assert.ok(!state.includes(form) && !out.includes(form), "a password in plaintext in the checkpoint or the CLI output");
       }
 
       await stack.destroy();
       const accounts = await k8s.KubernetesObjectApi.makeApiClient(kc).list("v1", "ServiceAccount", "default");
-      assert.deepEqual(accounts.items.map((a) => a.metadata?.name).filter((n) => n !== "default"), [], "destroy removed the managed ServiceAccounts");
+      assert.deepEqual(
+        accounts.items.map((a) => a.metadata?.name).filter((n) => n !== "default"),
+        [],
+        "destroy removed the managed ServiceAccounts",
+      );
       assert.ok(await exists("v1", "Namespace", "kpack"), "destroying resources must not uninstall kpack");
       assert.ok(await exists("apiextensions.k8s.io/v1", "CustomResourceDefinition", "images.kpack.io"));
     } finally {
@@ -203,11 +263,19 @@ describe("kpack installation from the resource hooks and KpackInstallation", fun
   it("warns instead of failing when the user may not read what the install check reads", async () => {
     // kpack is installed by now (previous test). This user may manage kpack objects and nothing else.
     const rbac = k8s.KubernetesObjectApi.makeApiClient(kc);
-    await rbac.create({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "kpack-only" },
-      rules: [{ apiGroups: ["kpack.io"], resources: ["*"], verbs: ["*"] }] } as k8s.KubernetesObject);
-    await rbac.create({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "kpack-only" },
+    await rbac.create({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: "kpack-only" },
+      rules: [{ apiGroups: ["kpack.io"], resources: ["*"], verbs: ["*"] }],
+    } as k8s.KubernetesObject);
+    await rbac.create({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "kpack-only" },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "kpack-only" },
-      subjects: [{ kind: "User", name: "kpack-only", apiGroup: "rbac.authorization.k8s.io" }] } as k8s.KubernetesObject);
+      subjects: [{ kind: "User", name: "kpack-only", apiGroup: "rbac.authorization.k8s.io" }],
+    } as k8s.KubernetesObject);
     const kubeconfig = cluster.userKubeconfig("kpack-only", []);
     const stack = await pulumi.stack("install-unreadable", "dev", async () => {
       const s = new kpack.ClusterStack("stack", { ...stackArgs(), kubeconfig });

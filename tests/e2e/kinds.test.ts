@@ -91,7 +91,10 @@ describe("typed kinds: pulumi up/preview/refresh/destroy against real kpack", fu
       assert.match(String(out.builderImage), new RegExp(`^${reg.replace(/[.]/g, "\\.")}/${ns}/builder(:[\\w.-]+)?@sha256:[0-9a-f]{64}$`));
       assert.deepEqual((out.builderBuildpacks as { id: string }[]).map((b) => b.id).sort(), img.buildpacks.map((b) => b.id).sort());
       assert.match(String(out.runImage), /@sha256:[0-9a-f]{64}$/);
-      assert.deepEqual((out.storeBuildpacks as { id: string; version: string }[]).map((b) => `${b.id}@${b.version}`), [`${img.buildpacks[0].id}@${img.buildpacks[0].version}`]);
+      assert.deepEqual(
+        (out.storeBuildpacks as { id: string; version: string }[]).map((b) => `${b.id}@${b.version}`),
+        [`${img.buildpacks[0].id}@${img.buildpacks[0].version}`],
+      );
       assert.equal(out.lifecycleVersion, img.lifecycleVersion);
 
       // Every default is written explicitly (no webhook here).
@@ -103,10 +106,17 @@ describe("typed kinds: pulumi up/preview/refresh/destroy against real kpack", fu
       assert.deepEqual(builderObj.spec?.lifecycle, { kind: "ClusterLifecycle", name: names.lifecycle });
 
       // No change: preview says so, and a second up writes nothing to the cluster.
-      const appliedAt = async () => Promise.all([
-        read("ClusterStack", names.stack), read("ClusterStore", names.store), read("ClusterLifecycle", names.lifecycle),
-        read("ClusterBuildpack", names.extra), read("Builder", names.builder, ns), read("Image", String(out.imageName), ns),
-      ].map(async (p) => JSON.stringify((await p)?.metadata?.managedFields?.filter((f) => f.manager === "pulumi-kpack"))));
+      const appliedAt = async () =>
+        Promise.all(
+          [
+            read("ClusterStack", names.stack),
+            read("ClusterStore", names.store),
+            read("ClusterLifecycle", names.lifecycle),
+            read("ClusterBuildpack", names.extra),
+            read("Builder", names.builder, ns),
+            read("Image", String(out.imageName), ns),
+          ].map(async (p) => JSON.stringify((await p)?.metadata?.managedFields?.filter((f) => f.manager === "pulumi-kpack"))),
+        );
       const before = await appliedAt();
       await stack.preview({ expectNoChanges: true });
       const again = await stack.up();
@@ -116,19 +126,50 @@ describe("typed kinds: pulumi up/preview/refresh/destroy against real kpack", fu
       // A rebuild kpack makes on its own shows after refresh. The same inputs through the real lifecycle
       // give the same image (CNB builds are reproducible), so the digest stays; a rebuild with a new digest
       // (a git push) is in real-builds.test.ts.
-      const builds = await objects.list<Obj>(KPACK, "Build", ns, undefined, undefined, undefined, undefined, `image.kpack.io/image=${out.imageName}`);
+      const builds = await objects.list<Obj>(
+        KPACK,
+        "Build",
+        ns,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        `image.kpack.io/image=${String(out.imageName)}`,
+      );
       assert.equal(builds.items.length, 1);
-      await objects.patch({ apiVersion: KPACK, kind: "Build", metadata: { name: builds.items[0].metadata!.name!, namespace: ns, annotations: { "image.kpack.io/additionalBuildNeeded": "e2e" } } },
-        undefined, undefined, undefined, undefined, k8s.PatchStrategy.MergePatch);
-      await waitUntil(kube({ kubeconfig: env.cluster.kubeconfig }), { apiVersion: KPACK, kind: "Image", name: String(out.imageName), namespace: ns }, (o) => {
-        const s = o?.status as { buildCounter?: number; latestBuildRef?: string; conditions?: Array<{ type: string; status: string }> } | undefined;
-        return s?.buildCounter === 2 && !!s.latestBuildRef?.endsWith("-build-2") && s.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
-      }, 120_000, "for kpack to finish build 2");
+      await objects.patch(
+        {
+          apiVersion: KPACK,
+          kind: "Build",
+          metadata: { name: builds.items[0].metadata!.name!, namespace: ns, annotations: { "image.kpack.io/additionalBuildNeeded": "e2e" } },
+        },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        k8s.PatchStrategy.MergePatch,
+      );
+      await waitUntil(
+        kube({ kubeconfig: env.cluster.kubeconfig }),
+        { apiVersion: KPACK, kind: "Image", name: String(out.imageName), namespace: ns },
+        (o) => {
+          const s = o?.status as { buildCounter?: number; latestBuildRef?: string; conditions?: Array<{ type: string; status: string }> } | undefined;
+          return (
+            s?.buildCounter === 2 &&
+            !!s.latestBuildRef?.endsWith("-build-2") &&
+            s.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true
+          );
+        },
+        120_000,
+        "for kpack to finish build 2",
+      );
       const rebuilt = await getManifest(`${appTag}:latest`);
       assert.equal(rebuilt.digest, served.digest, "the same inputs built the same image");
       await stack.refresh();
       const state = await stack.exportStack();
-      const imageState = (state.deployment.resources as { type: string; outputs?: Record<string, unknown> }[]).find((r) => r.type === "pulumi-nodejs:dynamic/kpack:Image")!;
+      const imageState = (state.deployment as { resources: { type: string; outputs?: Record<string, unknown> }[] }).resources.find(
+        (r) => r.type === "pulumi-nodejs:dynamic/kpack:Image",
+      )!;
       assert.equal(imageState.outputs?.latestImage, `${appTag}@${rebuilt.digest}`);
       assert.equal(imageState.outputs?.buildCounter, 2);
       assert.match(String(imageState.outputs?.latestBuildRef), /-build-2$/);
@@ -136,8 +177,14 @@ describe("typed kinds: pulumi up/preview/refresh/destroy against real kpack", fu
       await stack.preview({ expectNoChanges: true });
 
       await stack.destroy();
-      for (const [kind, name, n] of [["ClusterStack", names.stack], ["ClusterStore", names.store], ["ClusterLifecycle", names.lifecycle],
-        ["ClusterBuildpack", names.extra], ["Builder", names.builder, ns], ["Image", String(out.imageName), ns]] as [string, string, string?][]) {
+      for (const [kind, name, n] of [
+        ["ClusterStack", names.stack],
+        ["ClusterStore", names.store],
+        ["ClusterLifecycle", names.lifecycle],
+        ["ClusterBuildpack", names.extra],
+        ["Builder", names.builder, ns],
+        ["Image", String(out.imageName), ns],
+      ] as [string, string, string?][]) {
         assert.equal(await read(kind, name, n), undefined, `${kind} ${name} is left after destroy`);
       }
     } finally {
@@ -165,6 +212,10 @@ describe("typed kinds: pulumi up/preview/refresh/destroy against real kpack", fu
     const images = await objects.list(KPACK, "Image", ns);
     assert.equal(images.items.filter((i) => i.metadata?.name?.startsWith("bad")).length, 0);
     await stack.up().catch(() => undefined);
-    assert.equal((await objects.list(KPACK, "Image", ns)).items.filter((i) => i.metadata?.name?.startsWith("bad")).length, 0, "a failed up created it");
+    assert.equal(
+      (await objects.list(KPACK, "Image", ns)).items.filter((i) => i.metadata?.name?.startsWith("bad")).length,
+      0,
+      "a failed up created it",
+    );
   });
 });

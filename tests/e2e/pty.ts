@@ -82,7 +82,12 @@ export function processesUsing(dir: string): Proc[] {
 
 export function runInPty(command: string, opts: { cwd: string; env: NodeJS.ProcessEnv }): PtyRun {
   // -q: no banner; -f: flush as it comes; -e: exit with the command's status. A session of its own, for kill().
-  const child = spawn("script", ["-q", "-f", "-e", "-c", command, "/dev/null"], { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+  const child = spawn("script", ["-q", "-f", "-e", "-c", command, "/dev/null"], {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
+  });
   let out = "";
   child.stdout.on("data", (b: Buffer) => (out += b.toString("utf8")));
   child.stderr.on("data", (b: Buffer) => (out += b.toString("utf8")));
@@ -96,7 +101,8 @@ export function runInPty(command: string, opts: { cwd: string; env: NodeJS.Proce
       const matches = () => (typeof pattern === "string" ? out.indexOf(pattern, from) >= 0 : pattern.test(out.slice(from)));
       while (!matches()) {
         if (code !== undefined) throw new Error(`\`${command}\` ended (${code}) before printing ${String(pattern)}. It printed:\n${out}`);
-        if (Date.now() > deadline) throw new Error(`\`${command}\` did not print ${String(pattern)} within ${timeoutMs / 1000}s. It printed:\n${out}`);
+        if (Date.now() > deadline)
+          throw new Error(`\`${command}\` did not print ${String(pattern)} within ${timeoutMs / 1000}s. It printed:\n${out}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     },

@@ -31,10 +31,17 @@ describe("real builds", function () {
   let core: k8s.CoreV1Api;
   let ns: string;
   let stack: Stack;
-  const app = { "index.html": "<h1>real build</h1>\n", "Procfile": "web: httpd\n" };
+  const app = { "index.html": "<h1>real build</h1>\n", Procfile: "web: httpd\n" };
   const settings = { runImage: "", failingBlob: "" };
 
-  const build = (name: string) => waitUntil(k, { apiVersion: "kpack.io/v1alpha2", kind: "Build", name, namespace: ns }, (b) => ["True", "False"].includes(condition(b, "Succeeded")?.status ?? ""), 300_000, "to finish");
+  const build = (name: string) =>
+    waitUntil(
+      k,
+      { apiVersion: "kpack.io/v1alpha2", kind: "Build", name, namespace: ns },
+      (b) => ["True", "False"].includes(condition(b, "Succeeded")?.status ?? ""),
+      300_000,
+      "to finish",
+    );
   const stepLog = (buildName: string, step: string) => core.readNamespacedPodLog({ name: `${buildName}-build-pod`, namespace: ns, container: step });
   /** The Image resource's outputs as the stack's state holds them. */
   async function stateOf(logicalName: string): Promise<Record<string, unknown>> {
@@ -53,7 +60,9 @@ describe("real builds", function () {
   async function buildpacksOf(ref: string): Promise<string[]> {
     const manifest = JSON.parse((await getManifest(ref)).body ?? "{}") as { config: { digest: string } };
     const [host, ...rest] = ref.split("@")[0].split("/");
-    const config = (await (await fetch(`http://${host}/v2/${rest.join("/")}/blobs/${manifest.config.digest}`)).json()) as { config: { Labels: Record<string, string> } };
+    const config = (await (await fetch(`http://${host}/v2/${rest.join("/")}/blobs/${manifest.config.digest}`)).json()) as {
+      config: { Labels: Record<string, string> };
+    };
     const metadata = JSON.parse(config.config.Labels["io.buildpacks.build.metadata"]) as { buildpacks: Array<{ id: string }> };
     return metadata.buildpacks.map((b) => b.id);
   }
@@ -75,21 +84,31 @@ describe("real builds", function () {
     const program = async () => {
       const clusterStack = new kpack.ClusterStack("stack", { stackId: img.stackId, buildImage: img.buildImage, runImage: settings.runImage });
       const store = new kpack.ClusterStore("store", { sources: [{ image: hello.image }] });
-      const builder = new kpack.Builder("builder", { namespace: ns, tag: `${reg}/${ns}/builder`, stack: clusterStack, store, order: [{ group: [{ id: hello.id }] }] });
-      const image = (name: string, source: kpack.ImageArgs["source"], cache = false) => new kpack.Image(name, {
+      const builder = new kpack.Builder("builder", {
         namespace: ns,
-        tag: `${reg}/${ns}/${name}`,
-        builder,
-        source,
-        ...(cache ? { cache: { registry: { tag: `${reg}/${ns}/${name}-cache` } } } : {}),
+        tag: `${reg}/${ns}/builder`,
+        stack: clusterStack,
+        store,
+        order: [{ group: [{ id: hello.id }] }],
       });
+      const image = (name: string, source: kpack.ImageArgs["source"], cache = false) =>
+        new kpack.Image(name, {
+          namespace: ns,
+          tag: `${reg}/${ns}/${name}`,
+          builder,
+          source,
+          ...(cache ? { cache: { registry: { tag: `${reg}/${ns}/${name}-cache` } } } : {}),
+        });
       const git = image("git-app", { git: { url: kp.git.url(ns), revision: "main" } }, true);
       const blob = image("blob-app", { blob: { url: settings.failingBlob } });
       const registry = image("registry-app", { registry: { image: registryImage } });
       return {
-        git: git.latestImage, gitBuild: git.latestBuildRef,
-        blob: blob.latestImage, blobBuild: blob.latestBuildRef,
-        registry: registry.latestImage, registryBuild: registry.latestBuildRef,
+        git: git.latestImage,
+        gitBuild: git.latestBuildRef,
+        blob: blob.latestImage,
+        blobBuild: blob.latestBuildRef,
+        registry: registry.latestImage,
+        registryBuild: registry.latestBuildRef,
       };
     };
     stack = await env.pulumi.stack("real-builds", "dev", program);
@@ -103,7 +122,11 @@ describe("real builds", function () {
   it("builds git, blob and registry sources with the real lifecycle and buildpacks", async () => {
     const up = await stack.up();
     const hello = kp.images.buildpacks.find((b) => b.id.endsWith("/hello")) ?? kp.images.buildpacks[0];
-    for (const [name, key] of [["git-app", "git"], ["blob-app", "blob"], ["registry-app", "registry"]] as const) {
+    for (const [name, key] of [
+      ["git-app", "git"],
+      ["blob-app", "blob"],
+      ["registry-app", "registry"],
+    ] as const) {
       const ref = String(up.outputs[key].value);
       assert.match(ref, new RegExp(`/${ns}/${name}@sha256:[0-9a-f]{64}$`));
       assert.equal((await getManifest(ref)).status, 200, `the registry serves ${ref}`);
@@ -150,7 +173,11 @@ describe("real builds", function () {
     }
     assert.equal(condition(rebased, "Succeeded")?.status, "True", JSON.stringify(condition(rebased, "Succeeded")));
     const pod = await core.readNamespacedPod({ name: `${rebased.metadata?.name}-build-pod`, namespace: ns });
-    assert.deepEqual(pod.spec?.initContainers?.map((c) => c.name), ["rebase"], "a rebase, not a full build");
+    assert.deepEqual(
+      pod.spec?.initContainers?.map((c) => c.name),
+      ["rebase"],
+      "a rebase, not a full build",
+    );
     await stack.refresh();
     const after = await stateOf("blob-app");
     assert.notEqual(after.latestImage, before.latestImage, "the rebase pushed a new digest");
@@ -164,7 +191,10 @@ describe("real builds", function () {
   }
 
   // A failing detect (exit 100) is logged by the lifecycle at debug level only, so its message is the lifecycle's own.
-  for (const [knob, step, said] of [["fail-detect", "detect", "No buildpack groups passed detection"], ["fail-build", "build", "the build broke on purpose"]] as const) {
+  for (const [knob, step, said] of [
+    ["fail-detect", "detect", "No buildpack groups passed detection"],
+    ["fail-build", "build", "the build broke on purpose"],
+  ] as const) {
     it(`fails in ${step} with a readable error, keeps the previous image and the failed pod`, async () => {
       const before = await stateOf("blob-app");
       settings.failingBlob = await sourceBlob(env.cluster, kp, `${ns}-${knob}`, { ...app, [knob]: "the build broke on purpose\n" });

@@ -55,9 +55,11 @@ describe("reliability", function () {
   });
 
   const names = async (plural: string, namespace?: string): Promise<string[]> => {
-    const list = (namespace
-      ? await custom.listNamespacedCustomObject({ group: "kpack.io", version: "v1alpha2", namespace, plural })
-      : await custom.listClusterCustomObject({ group: "kpack.io", version: "v1alpha2", plural })) as { items: k8s.KubernetesObject[] };
+    const list = (
+      namespace
+        ? await custom.listNamespacedCustomObject({ group: "kpack.io", version: "v1alpha2", namespace, plural })
+        : await custom.listClusterCustomObject({ group: "kpack.io", version: "v1alpha2", plural })
+    ) as { items: k8s.KubernetesObject[] };
     return list.items.map((o) => o.metadata!.name!);
   };
 
@@ -96,7 +98,13 @@ describe("reliability", function () {
     const stack = await env.pulumi.stack("restart", "dev", async () => {
       const s = new kpack.ClusterStack("stack", { stackId: img.stackId, buildImage: img.buildImage, runImage: img.runImage });
       const store = new kpack.ClusterStore("store", { sources: [{ image: img.buildpacks[0].image }] });
-      const builder = new kpack.Builder("builder", { namespace: ns, tag: `${reg}/${ns}/builder`, stack: s, store, order: [{ group: [{ id: img.buildpacks[0].id }] }] });
+      const builder = new kpack.Builder("builder", {
+        namespace: ns,
+        tag: `${reg}/${ns}/builder`,
+        stack: s,
+        store,
+        order: [{ group: [{ id: img.buildpacks[0].id }] }],
+      });
       const app = new kpack.Image("app", { namespace: ns, tag: `${reg}/${ns}/app`, builder, source: { blob: { url: blob.url } } });
       return { latestImage: app.latestImage, buildCounter: app.buildCounter };
     });
@@ -165,13 +173,16 @@ describe("reliability", function () {
       // Pulumi's repair for an interrupted create; the up then creates under the same names, adopting what the killed up made.
       await stack.refresh({ clearPendingCreates: true });
       const up = await stack.up();
-      assert.match(up.outputs.image.value, /@sha256:[0-9a-f]{64}$/);
+      assert.match(up.outputs.image.value as string, /@sha256:[0-9a-f]{64}$/);
       const c = await created();
       assert.equal(c.stacks.length, 1, `one ClusterStack for the resource, found ${c.stacks.join(", ")}`);
       assert.equal(c.stores.length, 1, `one ClusterStore for the resource, found ${c.stores.join(", ")}`);
       assert.equal((await names("builders", ns)).length, 1);
       assert.equal((await names("images", ns)).length, 1);
-      const state = (await stack.exportStack()).deployment as { pending_operations?: unknown[]; resources: Array<{ type: string; outputs?: { name?: string } }> };
+      const state = (await stack.exportStack()).deployment as {
+        pending_operations?: unknown[];
+        resources: Array<{ type: string; outputs?: { name?: string } }>;
+      };
       assert.equal(state.pending_operations?.length ?? 0, 0, "the pending create is gone from the state");
       const stateName = (t: string) => state.resources.find((r) => r.type === `pulumi-nodejs:dynamic/kpack:${t}`)?.outputs?.name;
       assert.deepEqual([stateName("ClusterStack"), stateName("ClusterStore")], [c.stacks[0], c.stores[0]]);
@@ -198,21 +209,35 @@ describe("reliability", function () {
       // kubectl edit: an Update by field manager "kubectl-edit", to the same run image by digest.
       const byDigest = img.pushed.run.ref;
       await custom.patchClusterCustomObject(
-        { group: "kpack.io", version: "v1alpha2", plural: "clusterstacks", name, body: { spec: { runImage: { image: byDigest } } }, fieldManager: "kubectl-edit" },
+        {
+          group: "kpack.io",
+          version: "v1alpha2",
+          plural: "clusterstacks",
+          name,
+          body: { spec: { runImage: { image: byDigest } } },
+          fieldManager: "kubectl-edit",
+        },
         k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
       );
       settings.buildImage = img.pushed.build.ref; // another change, so up applies the object
       let message = "";
       await stack.up().catch((e: Error) => (message = e.message));
-      assert.match(message, new RegExp(`ClusterStack ${name}: applying it failed: field \\.spec\\.runImage\\.image is also managed by "kubectl-edit"`));
+      assert.match(
+        message,
+        new RegExp(`ClusterStack ${name}: applying it failed: field \\.spec\\.runImage\\.image is also managed by "kubectl-edit"`),
+      );
       assert.match(message, /set forceConflicts: true on this resource/);
-      const live = (await custom.getClusterCustomObject({ group: "kpack.io", version: "v1alpha2", plural: "clusterstacks", name })) as { spec: { runImage: { image: string }; buildImage: { image: string } } };
+      const live = (await custom.getClusterCustomObject({ group: "kpack.io", version: "v1alpha2", plural: "clusterstacks", name })) as {
+        spec: { runImage: { image: string }; buildImage: { image: string } };
+      };
       assert.equal(live.spec.runImage.image, byDigest, "the refused apply wrote nothing");
       assert.equal(live.spec.buildImage.image, img.buildImage);
 
       settings.force = true;
       await stack.up();
-      const taken = (await custom.getClusterCustomObject({ group: "kpack.io", version: "v1alpha2", plural: "clusterstacks", name })) as { spec: { runImage: { image: string }; buildImage: { image: string } } };
+      const taken = (await custom.getClusterCustomObject({ group: "kpack.io", version: "v1alpha2", plural: "clusterstacks", name })) as {
+        spec: { runImage: { image: string }; buildImage: { image: string } };
+      };
       assert.deepEqual([taken.spec.runImage.image, taken.spec.buildImage.image], [img.runImage, img.pushed.build.ref]);
     } finally {
       await stack.destroy().catch(() => undefined);
@@ -229,7 +254,13 @@ describe("reliability", function () {
       const s = new kpack.ClusterStack("stack", { stackId: img.stackId, buildImage: img.buildImage, runImage: img.runImage });
       const store = new kpack.ClusterStore("store", { sources: [{ image: img.buildpacks[0].image }] });
       const order = [{ group: [{ id: img.buildpacks[0].id }] }];
-      const clusterBuilder = new kpack.ClusterBuilder("cluster-builder", { tag: `${reg}/${ns}/cluster-builder`, stack: s, store, order, serviceAccountRef: { name: "default", namespace: ns } });
+      const clusterBuilder = new kpack.ClusterBuilder("cluster-builder", {
+        tag: `${reg}/${ns}/cluster-builder`,
+        stack: s,
+        store,
+        order,
+        serviceAccountRef: { name: "default", namespace: ns },
+      });
       const builder = new kpack.Builder("builder", { namespace: ns, tag: `${reg}/${ns}/builder`, stack: s, store, order });
       const app = new kpack.Image("app", {
         namespace: ns,
@@ -253,7 +284,7 @@ describe("reliability", function () {
       assert.match(preview, /will build #2: builder changed/, preview);
       const switched = await stack.up();
       assert.equal(switched.outputs.buildCounter.value, 2, "the builder switch built");
-      assert.match(switched.outputs.latestBuildRef.value, /-build-2$/);
+      assert.match(switched.outputs.latestBuildRef.value as string, /-build-2$/);
 
       settings.additionalTags = [`${reg}/${ns}/app:stable`];
       const tagsPreview = await output((onOutput) => stack.preview({ onOutput }));

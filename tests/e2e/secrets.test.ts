@@ -36,7 +36,9 @@ describe("secret scans: credentials and kubeconfigs reach no checkpoint, log or 
       blobPassword: `blobpw-${rand()}`,
     };
     const users = { registry: `reguser-${rand()}`, docker: `dockeruser-${rand()}`, git: `gituser-${rand()}`, blob: `blobuser-${rand()}` };
-    const dockerConfigJson = JSON.stringify({ auths: { "127.0.0.1:5016": { auth: Buffer.from(`${users.docker}:${s.dockerPassword}`).toString("base64") } } });
+    const dockerConfigJson = JSON.stringify({
+      auths: { "127.0.0.1:5016": { auth: Buffer.from(`${users.docker}:${s.dockerPassword}`).toString("base64") } },
+    });
     // Two admin kubeconfigs of their own, each with a client key nothing else has.
     const inputKubeconfig = env.cluster.userKubeconfig("secret-scan-input", ["system:masters"]);
     const configKubeconfig = env.cluster.userKubeconfig("secret-scan-config", ["system:masters"]);
@@ -63,14 +65,20 @@ describe("secret scans: credentials and kubeconfigs reach no checkpoint, log or 
     add("blob bearer", s.blobBearer);
     add("blob authorization", s.blobAuthorization);
     add("blob password", s.blobPassword, users.blob);
-    for (const [what, text] of [["kubeconfig input", inputKubeconfig], ["kpack:kubeconfig", configKubeconfig]] as const) {
+    for (const [what, text] of [
+      ["kubeconfig input", inputKubeconfig],
+      ["kpack:kubeconfig", configKubeconfig],
+    ] as const) {
       add(what, text);
       const keyData = (JSON.parse(text) as { users: Array<{ user: Record<string, string> }> }).users[0].user["client-key-data"];
       secretForms.push([`${what} client-key-data`, keyData]);
       // A line of the key's PEM body: the key material itself, however it is re-encoded around it.
       secretForms.push([`${what} key material`, Buffer.from(keyData, "base64").toString("utf8").split("\n")[1]]);
     }
-    assert.ok(secretForms.every(([, v]) => v.length >= 16), "every secret form is long enough not to occur by chance");
+    assert.ok(
+      secretForms.every(([, v]) => v.length >= 16),
+      "every secret form is long enough not to occur by chance",
+    );
 
     let registryPassword = s.registryPassword;
     const program = async () => {
@@ -121,7 +129,13 @@ describe("secret scans: credentials and kubeconfigs reach no checkpoint, log or 
     try {
       await stack.setConfig("kpack:kubeconfig", { value: configKubeconfig, secret: true });
       await stack.preview({ diff: true, onOutput: (t) => cli.push(t) });
-      const up = await stack.up({ diff: true, logVerbosity: 9, logToStdErr: true, onOutput: (t) => verboseOut.push(t), onError: (t) => verboseErr.push(t) });
+      const up = await stack.up({
+        diff: true,
+        logVerbosity: 9,
+        logToStdErr: true,
+        onOutput: (t) => verboseOut.push(t),
+        onError: (t) => verboseErr.push(t),
+      });
       assert.deepEqual(up.summary.resourceChanges, { create: 4 });
       // A password change shows in a diff, never as text.
       registryPassword = `rotated-${s.registryPassword}`;
@@ -131,7 +145,9 @@ describe("secret scans: credentials and kubeconfigs reach no checkpoint, log or 
       await stack.refresh({ onOutput: (t) => cli.push(t) });
 
       const checkpoint = env.pulumi.rawState("secret-scan", "dev");
-      const state = JSON.parse(checkpoint) as { checkpoint: { latest: { resources: Array<{ type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }> } } };
+      const state = JSON.parse(checkpoint) as {
+        checkpoint: { latest: { resources: Array<{ type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }> } };
+      };
       const resources = state.checkpoint.latest.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/kpack:"));
       assert.equal(resources.length, 3, "the checkpoint holds the three resources");
       const providers = resources.flatMap((r) => [r.inputs?.__provider, r.outputs?.__provider]).filter((p): p is string => typeof p === "string");
@@ -141,12 +157,16 @@ describe("secret scans: credentials and kubeconfigs reach no checkpoint, log or 
       // RPC[…]"), and @pulumi/pulumi's language runtime logs each RegisterResource response, secrets in plain
       // text, before and after pulumi-kpack sees them (README "Credentials"). Those trace lines are Pulumi's own;
       // every other line, the provider's included, is scanned.
-      const ENGINE_TRACE = /"msg":"(eventSink::Debug\(<\{%reset%\}>)?(Marshaling property for RPC|Unmarshaling property for RPC|RegisterResource RPC finished)/;
+      const ENGINE_TRACE =
+        /"msg":"(eventSink::Debug\(<\{%reset%\}>)?(Marshaling property for RPC|Unmarshaling property for RPC|RegisterResource RPC finished)/;
       const verboseLines = verboseErr.join("").split("\n");
       const traced = verboseLines.filter((l) => ENGINE_TRACE.test(l));
       const verboseRest = verboseLines.filter((l) => !ENGINE_TRACE.test(l)).join("\n");
       assert.ok(traced.length > 0 && verboseRest.length > 0, "the -v=9 log has the engine's RPC traces and other lines");
-      assert.ok(traced.some((l) => l.includes(s.registryPassword)), "the engine's trace is where Pulumi itself logs the secrets (if this fails, Pulumi stopped: drop the exclusion)");
+      assert.ok(
+        traced.some((l) => l.includes(s.registryPassword)),
+        "the engine's trace is where Pulumi itself logs the secrets (if this fails, Pulumi stopped: drop the exclusion)",
+      );
       const texts: Array<[string, string, string[]]> = [
         // Git and blob credential entries are stored as secrets whole; the registry host stays beside its password.
         ["checkpoint", checkpoint, [MARK.registry, MARK.blobUrl, MARK.env, "ciphertext"]],
@@ -155,8 +175,12 @@ describe("secret scans: credentials and kubeconfigs reach no checkpoint, log or 
         ["pulumi up -v=9 stdout", verboseOut.join(""), [MARK.env, "[secret]"]],
         ["pulumi up -v=9 --logtostderr stderr, but the engine's RPC traces", verboseRest, ["creds", "via-input", "Provider[", MARK.registry]],
       ];
-      if (process.env.PULUMI_KPACK_DUMP_SCANS) for (const [where, text] of texts) (await import("node:fs")).writeFileSync(`/tmp/secret-scan-${where.replace(/\W+/g, "-")}.txt`, text);
-      const lacking = texts.flatMap(([where, text, markers]) => [...(text.length ? [] : [`the ${where} is empty`]), ...markers.filter((m) => !text.includes(m)).map((m) => `the ${where} lacks ${m}`)]);
+      if (process.env.PULUMI_KPACK_DUMP_SCANS)
+        for (const [where, text] of texts) (await import("node:fs")).writeFileSync(`/tmp/secret-scan-${where.replace(/\W+/g, "-")}.txt`, text);
+      const lacking = texts.flatMap(([where, text, markers]) => [
+        ...(text.length ? [] : [`the ${where} is empty`]),
+        ...markers.filter((m) => !text.includes(m)).map((m) => `the ${where} lacks ${m}`),
+      ]);
       assert.deepEqual(lacking, [], "every scanned text holds the non-secret values given beside the secrets");
       const found: string[] = [];
       for (const [where, text] of texts) for (const [what, form] of secretForms) if (text.includes(form)) found.push(`${what} in the ${where}`);
@@ -176,7 +200,13 @@ describe("secret scans: credentials and kubeconfigs reach no checkpoint, log or 
     const rand = () => crypto.randomBytes(12).toString("hex");
     const password = `regpw-${rand()}`;
     const token = `kubetoken-${rand()}`;
-    const forms = [password, Buffer.from(password).toString("base64"), Buffer.from(`user-1:${password}`).toString("base64"), token, Buffer.from(token).toString("base64")];
+    const forms = [
+      password,
+      Buffer.from(password).toString("base64"),
+      Buffer.from(`user-1:${password}`).toString("base64"),
+      token,
+      Buffer.from(token).toString("base64"),
+    ];
     let which: "credentials" | "kubeconfig" = "credentials";
     const stack = await env.pulumi.stack("secret-scan-bad", "dev", async () => {
       if (which === "credentials") {
@@ -203,7 +233,10 @@ describe("secret scans: credentials and kubeconfigs reach no checkpoint, log or 
       return {};
     });
     try {
-      for (const [w, field] of [["credentials", "managedServiceAccount.blobCredentials[0].host: must be a bare host name"], ["kubeconfig", "kubeconfig: cannot be read as a kubeconfig"]] as const) {
+      for (const [w, field] of [
+        ["credentials", "managedServiceAccount.blobCredentials[0].host: must be a bare host name"],
+        ["kubeconfig", "kubeconfig: cannot be read as a kubeconfig"],
+      ] as const) {
         which = w;
         const out: string[] = [];
         const err: string[] = [];
@@ -214,7 +247,11 @@ describe("secret scans: credentials and kubeconfigs reach no checkpoint, log or 
         );
         const text = [message, ...out, ...err].join("\n");
         assert.ok(text.includes(`leaky`) && text.includes(field), `the failure names the field:\n${text}`);
-        assert.deepEqual(forms.filter((f) => text.includes(f)).map((f) => `a secret of the ${w} case`), [], `the failure prints a secret:\n${text}`);
+        assert.deepEqual(
+          forms.filter((f) => text.includes(f)).map(() => `a secret of the ${w} case`),
+          [],
+          `the failure prints a secret:\n${text}`,
+        );
       }
     } finally {
       await stack.workspace.removeStack("dev", { force: true }).catch(() => undefined);

@@ -18,7 +18,14 @@ describe("npm test on a terminal: Ctrl-C", function () {
     delete env.PULUMI_KPACK_KEEP_ENV;
     delete env.PULUMI_KPACK_TEST_KUBECONFIG; // kpack needs the local environment
     const mocha = path.join(repoRoot, "node_modules", "mocha", "bin", "mocha.js");
-    const args = ["--no-config", "--require", "dist/devenv/test-env.js", "--reporter", "dist/tests/reporter.js", "dist/tests/e2e/fixtures/interrupted-run.js"];
+    const args = [
+      "--no-config",
+      "--require",
+      "dist/devenv/test-env.js",
+      "--reporter",
+      "dist/tests/reporter.js",
+      "dist/tests/e2e/fixtures/interrupted-run.js",
+    ];
     const run = runInPty(`exec ${JSON.stringify(process.execPath)} ${JSON.stringify(mocha)} ${args.join(" ")}`, { cwd: repoRoot, env });
     try {
       await run.waitFor(/interrupt me: pulumi up is creating; scratch directory \S+/, 420_000);
@@ -27,7 +34,10 @@ describe("npm test on a terminal: Ctrl-C", function () {
       assert.match(path.basename(run.scratch), /^pulumi-kpack-test-/);
       const before = run.processes();
       for (const name of ["etcd", "kube-apiserver", "registry", "kpack", "pulumi up", "pulumi-resource-pulumi-nodejs"]) {
-        assert.ok(before.some((p) => p.cmd.includes(name)), `${name} runs under the test run: ${before.map((p) => p.cmd).join("\n")}`);
+        assert.ok(
+          before.some((p) => p.cmd.includes(name)),
+          `${name} runs under the test run: ${before.map((p) => p.cmd).join("\n")}`,
+        );
       }
       const from = run.output().length;
       run.type("\x03");

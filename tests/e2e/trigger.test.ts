@@ -35,7 +35,9 @@ describe("Image.triggerBuild", function () {
         tag: `${auth}/${ns}/app`,
         builder,
         source: { blob: { url: sourceUrl } },
-        managedServiceAccount: settings.withCredentials ? { registryCredentials: [{ registry: auth, username: creds.username, password: creds.password }] } : {},
+        managedServiceAccount: settings.withCredentials
+          ? { registryCredentials: [{ registry: auth, username: creds.username, password: creds.password }] }
+          : {},
         triggerBuild: settings.trigger,
       });
       return { latestImage: app.latestImage, buildCounter: app.buildCounter };

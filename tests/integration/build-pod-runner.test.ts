@@ -75,26 +75,47 @@ describe("build-pod runner", function () {
   ];
 
   it("runs init containers in order, then the main one, with env, user, volumes and a termination message", async () => {
-    const pod = await runPod("ok", [
+    const pod = await runPod(
+      "ok",
+      [
+        {
+          name: "first",
+          image,
+          command: sh(
+            'echo "first: $(id -u):$(id -g) in $(pwd) pod=$POD image=$IMAGE_ENV token=$TOKEN" | tee /shared/first.txt; cat /downward/note > /shared/note; cat /secret/token > /shared/token',
+          ),
+          workingDir: "/work",
+          env: [
+            { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            { name: "TOKEN", valueFrom: { secretKeyRef: { name: "creds", key: "token" } } },
+          ],
+          volumeMounts: mounts,
+        },
+        {
+          name: "second",
+          image,
+          command: sh("cat /shared/first.txt /shared/note; echo; touch /secret/x 2>/dev/null && echo writable || echo read-only"),
+          volumeMounts: mounts,
+        },
+      ],
       {
-        name: "first", image, command: sh('echo "first: $(id -u):$(id -g) in $(pwd) pod=$POD image=$IMAGE_ENV token=$TOKEN" | tee /shared/first.txt; cat /downward/note > /shared/note; cat /secret/token > /shared/token'),
-        workingDir: "/work",
-        env: [
-          { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-          { name: "TOKEN", valueFrom: { secretKeyRef: { name: "creds", key: "token" } } },
-        ],
+        name: "main",
+        image,
+        command: sh("printf 'done: %s' \"$(cat /shared/token)\" > /tmp/message; echo main ran"),
+        terminationMessagePath: "/tmp/message",
         volumeMounts: mounts,
       },
-      { name: "second", image, command: sh("cat /shared/first.txt /shared/note; echo; touch /secret/x 2>/dev/null && echo writable || echo read-only"), volumeMounts: mounts },
-    ], {
-      name: "main", image, command: sh("printf 'done: %s' \"$(cat /shared/token)\" > /tmp/message; echo main ran"),
-      terminationMessagePath: "/tmp/message",
-      volumeMounts: mounts,
-    });
+    );
     assert.equal(pod.status?.phase, "Succeeded", JSON.stringify(pod.status, null, 1));
     assert.equal(pod.spec?.nodeName, "pulumi-kpack-build-node");
     const inits = pod.status?.initContainerStatuses ?? [];
-    assert.deepEqual(inits.map((s) => [s.name, s.state?.terminated?.exitCode, s.state?.terminated?.reason]), [["first", 0, "Completed"], ["second", 0, "Completed"]]);
+    assert.deepEqual(
+      inits.map((s) => [s.name, s.state?.terminated?.exitCode, s.state?.terminated?.reason]),
+      [
+        ["first", 0, "Completed"],
+        ["second", 0, "Completed"],
+      ],
+    );
     assert.ok(inits[0].state!.terminated!.finishedAt! <= inits[1].state!.terminated!.startedAt!, "second starts after first ends");
     assert.match(inits[0].imageID ?? "", /@sha256:[0-9a-f]{64}$/);
     const main = pod.status?.containerStatuses?.[0];
@@ -107,10 +128,14 @@ describe("build-pod runner", function () {
   });
 
   it("stops at a failing init container: pod Failed and kept, later containers never run, its log readable", async () => {
-    const pod = await runPod("fails", [
-      { name: "first", image, command: sh("echo 'ERROR: something broke' >&2; exit 3"), volumeMounts: mounts },
-      { name: "second", image, command: sh("echo should not run"), volumeMounts: mounts },
-    ], { name: "main", image, command: sh("echo should not run") });
+    const pod = await runPod(
+      "fails",
+      [
+        { name: "first", image, command: sh("echo 'ERROR: something broke' >&2; exit 3"), volumeMounts: mounts },
+        { name: "second", image, command: sh("echo should not run"), volumeMounts: mounts },
+      ],
+      { name: "main", image, command: sh("echo should not run") },
+    );
     assert.equal(pod.status?.phase, "Failed");
     const [first, second] = pod.status?.initContainerStatuses ?? [];
     assert.equal(first.state?.terminated?.exitCode, 3);

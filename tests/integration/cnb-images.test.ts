@@ -31,7 +31,12 @@ interface Pulled {
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
   const asCnb = process.getuid?.() === 0;
   const argv = asCnb ? ["--reuid", String(CNB_USER_ID), "--regid", String(CNB_GROUP_ID), "--clear-groups", cmd, ...args] : args;
-  const r = spawnSync(asCnb ? "setpriv" : cmd, argv, { cwd: opts.cwd, env: { PATH: "/usr/bin:/bin", ...opts.env }, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(asCnb ? "setpriv" : cmd, argv, {
+    cwd: opts.cwd,
+    env: { PATH: "/usr/bin:/bin", ...opts.env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { status: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -114,7 +119,9 @@ describe("CNB images (pulled and run on the host)", function () {
     // kpack makes build pods for Platform API 0.7-0.9 only (build_pod.go), and the test buildpacks are API 0.10.
     assert.ok(apis.platform.supported.includes("0.9"), `platform APIs ${apis.platform.supported.join(", ")} include 0.9`);
     assert.ok(apis.buildpack.supported.includes("0.10"), `buildpack APIs ${apis.buildpack.supported.join(", ")} include 0.10`);
-    assert.deepEqual(JSON.parse(labels["io.buildpacks.builder.metadata"]).lifecycle, { version: versions.lifecycle });
+    assert.deepEqual((JSON.parse(labels["io.buildpacks.builder.metadata"]) as { lifecycle?: { version?: string } }).lifecycle, {
+      version: versions.lifecycle,
+    });
     assert.deepEqual([img.config.os, img.config.architecture], ["linux", "amd64"]);
 
     const lifecycleBin = path.join(root, "cnb/lifecycle/lifecycle");
@@ -137,7 +144,7 @@ describe("CNB images (pulled and run on the host)", function () {
     for (const bp of kp.images.buildpacks) {
       const img = await pull(bp.image, bp.id.replace(/\//g, "_"));
       const labels = img.config.config.Labels ?? {};
-      assert.deepEqual(JSON.parse(labels["io.buildpacks.buildpackage.metadata"]).id, bp.id);
+      assert.deepEqual((JSON.parse(labels["io.buildpacks.buildpackage.metadata"]) as { id?: string }).id, bp.id);
       const layers = JSON.parse(labels["io.buildpacks.buildpack.layers"]) as Record<string, Record<string, { api: string; layerDiffID: string }>>;
       assert.equal(layers[bp.id][bp.version].layerDiffID, img.layers[0].diffID, "the layers label names the buildpack's layer by its diffID");
       assert.equal(bp.diffID, img.layers[0].diffID);
@@ -158,9 +165,26 @@ describe("CNB images (pulled and run on the host)", function () {
     fs.writeFileSync(path.join(work, "order.toml"), `[[order]]\n${order.join("")}`);
     if (process.getuid?.() === 0) spawnSync("chown", ["-R", `${CNB_USER_ID}:${CNB_GROUP_ID}`, work]);
     const { root } = await lifecycle();
-    const lc = (phase: string, args: string[]) => run(path.join(root, "cnb/lifecycle", phase),
-      ["-buildpacks", buildpacks, "-app", app, "-layers", layers, "-platform", path.join(work, "platform"), "-group", path.join(layers, "group.toml"), "-plan", path.join(layers, "plan.toml"), ...args],
-      { cwd: app, env: { CNB_PLATFORM_API: "0.9" } });
+    const lc = (phase: string, args: string[]) =>
+      run(
+        path.join(root, "cnb/lifecycle", phase),
+        [
+          "-buildpacks",
+          buildpacks,
+          "-app",
+          app,
+          "-layers",
+          layers,
+          "-platform",
+          path.join(work, "platform"),
+          "-group",
+          path.join(layers, "group.toml"),
+          "-plan",
+          path.join(layers, "plan.toml"),
+          ...args,
+        ],
+        { cwd: app, env: { CNB_PLATFORM_API: "0.9" } },
+      );
 
     const detect = lc("detector", ["-order", path.join(work, "order.toml")]);
     assert.equal(detect.status, 0, detect.out);
@@ -193,7 +217,10 @@ describe("CNB images (pulled and run on the host)", function () {
       assert.equal(img.config.config.Labels?.["io.buildpacks.stack.id"], kp.images.stackId);
       assert.equal(img.config.config.User, `${CNB_USER_ID}:${CNB_GROUP_ID}`);
     }
-    assert.ok(build.config.config.Env?.includes(`CNB_USER_ID=${CNB_USER_ID}`) && build.config.config.Env?.includes(`CNB_GROUP_ID=${CNB_GROUP_ID}`), `build image env: ${build.config.config.Env?.join(" ")}`);
+    assert.ok(
+      build.config.config.Env?.includes(`CNB_USER_ID=${CNB_USER_ID}`) && build.config.config.Env?.includes(`CNB_GROUP_ID=${CNB_GROUP_ID}`),
+      `build image env: ${build.config.config.Env?.join(" ")}`,
+    );
     const root = unpack("stack", run_.layers);
     assert.match(fs.readFileSync(path.join(root, "etc/passwd"), "utf8"), new RegExp(`^cnb:x:${CNB_USER_ID}:${CNB_GROUP_ID}:`, "m"));
     assert.match(fs.readFileSync(path.join(root, "etc/group"), "utf8"), new RegExp(`^cnb:x:${CNB_GROUP_ID}:`, "m"));
@@ -207,7 +234,11 @@ describe("CNB images (pulled and run on the host)", function () {
 
   it("kpack's build-init, completion, rebase and build-waiter images: their binaries where the build pod runs them, named in kpack's config", async () => {
     const names = { buildInit: "build-init", completion: "completion", rebase: "rebase", buildWaiter: "build-waiter" } as const;
-    const configMaps = new Map(kp.manifest.filter((o) => o.kind === "ConfigMap").map((o) => [o.metadata?.name, (o as KubeObject & { data?: Record<string, string> }).data?.image]));
+    const configMaps = new Map(
+      kp.manifest
+        .filter((o) => o.kind === "ConfigMap")
+        .map((o) => [o.metadata?.name, (o as KubeObject & { data?: Record<string, string> }).data?.image]),
+    );
     for (const [key, name] of Object.entries(names) as Array<[keyof typeof names, string]>) {
       const ref = kp.images.kpack[key];
       assert.equal(configMaps.get(`${name}-image`), ref, `kpack's ${name}-image ConfigMap names the pushed image`);

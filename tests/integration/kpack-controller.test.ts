@@ -82,7 +82,7 @@ describe("real kpack controller", function () {
     // plain HTTP download on loopback, as kpack's blob source expects.
     const src = filesDir(path.join(env.cluster.workDir, "kpack"), "app-source", {
       "index.html": "<h1>pulumi-kpack test app</h1>\n",
-      "Procfile": "web: static\n",
+      Procfile: "web: static\n",
     });
     const pushed = await buildImage({ layers: [{ dir: src }], tags: [`${kp.registry.host}/pulumi-kpack/app-source:1`] });
     const manifest = JSON.parse((await getManifest(pushed.ref)).body ?? "{}") as { layers: Array<{ digest: string }> };
@@ -92,12 +92,23 @@ describe("real kpack controller", function () {
   it("makes ClusterStack, ClusterStore, Builder and Image Ready, with an image the registry serves", async () => {
     const reg = kp.registry.host;
     const img = kp.images;
-    await api().create({ apiVersion: KPACK, kind: "ClusterStack", metadata: { name: `${ns}-stack` },
-      spec: { id: img.stackId, buildImage: { image: img.buildImage }, runImage: { image: img.runImage } } } as KubeObject);
-    await api().create({ apiVersion: KPACK, kind: "ClusterStore", metadata: { name: `${ns}-store` },
-      spec: { sources: img.buildpacks.map((b) => ({ image: b.image })) } } as KubeObject);
+    await api().create({
+      apiVersion: KPACK,
+      kind: "ClusterStack",
+      metadata: { name: `${ns}-stack` },
+      spec: { id: img.stackId, buildImage: { image: img.buildImage }, runImage: { image: img.runImage } },
+    });
+    await api().create({
+      apiVersion: KPACK,
+      kind: "ClusterStore",
+      metadata: { name: `${ns}-store` },
+      spec: { sources: img.buildpacks.map((b) => ({ image: b.image })) },
+    });
     await api().create({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "kpack-builder", namespace: ns } });
-    await api().create({ apiVersion: KPACK, kind: "Builder", metadata: { name: "builder", namespace: ns },
+    await api().create({
+      apiVersion: KPACK,
+      kind: "Builder",
+      metadata: { name: "builder", namespace: ns },
       spec: {
         tag: `${reg}/${ns}/builder`,
         serviceAccountName: "kpack-builder",
@@ -105,7 +116,8 @@ describe("real kpack controller", function () {
         store: { kind: "ClusterStore", name: `${ns}-store` },
         // No lifecycle: kpack uses ClusterLifecycle default-lifecycle from the manifest.
         order: [{ group: img.buildpacks.map((b) => ({ id: b.id })) }],
-      } } as KubeObject);
+      },
+    });
 
     const t0 = Date.now();
     for (const r of [ref("ClusterStack", `${ns}-stack`), ref("ClusterStore", `${ns}-store`), ref("Builder", "builder", ns)]) {
@@ -120,13 +132,17 @@ describe("real kpack controller", function () {
 
     const rec = await record(env.kubeConfig, ns, "app");
     const created = Date.now();
-    await api().create({ apiVersion: KPACK, kind: "Image", metadata: { name: "app", namespace: ns },
+    await api().create({
+      apiVersion: KPACK,
+      kind: "Image",
+      metadata: { name: "app", namespace: ns },
       spec: {
         tag: `${reg}/${ns}/app`,
         serviceAccountName: "kpack-builder",
         builder: { kind: "Builder", name: "builder" },
         source: { blob: { url: sourceUrl } },
-      } } as KubeObject);
+      },
+    });
     const image = await waitUntil(k, ref("Image", "app", ns), ready, 180_000, "to be Ready");
     const elapsed = Date.now() - created;
     rec.stop();
@@ -145,18 +161,34 @@ describe("real kpack controller", function () {
   });
 
   it("runs a second build when the latest Build is annotated additionalBuildNeeded", async () => {
-    const before = (await api().read<KubeObject>({ apiVersion: KPACK, kind: "Image", metadata: { name: "app", namespace: ns } })).status as { latestImage?: string };
+    const before = (await api().read<KubeObject>({ apiVersion: KPACK, kind: "Image", metadata: { name: "app", namespace: ns } })).status as {
+      latestImage?: string;
+    };
     const rec = await record(env.kubeConfig, ns, "app");
     // JSON merge patch, as `kp image trigger` does (a PUT could drop status fields).
     await api().patch(
-      { apiVersion: KPACK, kind: "Build", metadata: { name: "app-build-1", namespace: ns, annotations: { "image.kpack.io/additionalBuildNeeded": new Date().toISOString() } } },
-      undefined, undefined, undefined, undefined, k8s.PatchStrategy.MergePatch,
+      {
+        apiVersion: KPACK,
+        kind: "Build",
+        metadata: { name: "app-build-1", namespace: ns, annotations: { "image.kpack.io/additionalBuildNeeded": new Date().toISOString() } },
+      },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      k8s.PatchStrategy.MergePatch,
     );
     const build2 = await waitUntil(k, ref("Build", "app-build-2", ns), settled, 180_000, "to finish");
     assert.equal(condition(build2, "Succeeded")?.status, "True", JSON.stringify(condition(build2, "Succeeded")));
     assert.equal(build2?.metadata?.annotations?.["image.kpack.io/reason"], "TRIGGER");
     const latest2 = (build2?.status as { latestImage?: string }).latestImage ?? "";
-    const image = await waitUntil(k, ref("Image", "app", ns), (o) => ready(o) && (o?.status as { latestImage?: string }).latestImage === latest2, 60_000, "to report build 2");
+    const image = await waitUntil(
+      k,
+      ref("Image", "app", ns),
+      (o) => ready(o) && (o?.status as { latestImage?: string }).latestImage === latest2,
+      60_000,
+      "to report build 2",
+    );
     rec.stop();
     saveRecording("image-rebuild-succeeded.json", "Manual trigger (additionalBuildNeeded on build 1); build 2 runs and succeeds.", rec.events);
     // CNB builds are reproducible: the same source, buildpacks and run image give the same digest.
@@ -176,8 +208,12 @@ describe("real kpack controller", function () {
     const failingUrl = `${kp.registry.url}/v2/pulumi-kpack/app-source/blobs/${manifest.layers[0].digest}`;
     const rec = await record(env.kubeConfig, ns, "app");
     await api().patch(
-      { apiVersion: KPACK, kind: "Image", metadata: { name: "app", namespace: ns }, spec: { source: { blob: { url: failingUrl } } } } as KubeObject,
-      undefined, undefined, undefined, undefined, k8s.PatchStrategy.MergePatch,
+      { apiVersion: KPACK, kind: "Image", metadata: { name: "app", namespace: ns }, spec: { source: { blob: { url: failingUrl } } } },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      k8s.PatchStrategy.MergePatch,
     );
     const build3 = await waitUntil(k, ref("Build", "app-build-3", ns), settled, 180_000, "to finish");
     const succeeded = condition(build3, "Succeeded");
@@ -191,21 +227,35 @@ describe("real kpack controller", function () {
     assert.match(log, /pulumi-kpack test: buildpack exited on purpose/);
     const image = await waitUntil(k, ref("Image", "app", ns), (o) => condition(o, "Ready")?.status === "False", 60_000, "to report the failed build");
     rec.stop();
-    saveRecording("image-build-failed.json", "Source changed to one whose buildpack fails; build 3 fails in step 'build'; Image Ready=False.", rec.events);
+    saveRecording(
+      "image-build-failed.json",
+      "Source changed to one whose buildpack fails; build 3 fails in step 'build'; Image Ready=False.",
+      rec.events,
+    );
     assert.equal(condition(image, "Ready")?.reason, "BuildFailed");
     assert.equal((image?.status as { latestBuildRef?: string }).latestBuildRef, "app-build-3");
   });
 
   it("reports an Image whose Builder does not exist as not Ready, without a build", async () => {
     const rec = await record(env.kubeConfig, ns, "orphan");
-    await api().create({ apiVersion: KPACK, kind: "Image", metadata: { name: "orphan", namespace: ns },
+    await api().create({
+      apiVersion: KPACK,
+      kind: "Image",
+      metadata: { name: "orphan", namespace: ns },
       spec: {
         tag: `${kp.registry.host}/${ns}/orphan`,
         serviceAccountName: "kpack-builder",
         builder: { kind: "Builder", name: "no-such-builder" },
         source: { blob: { url: sourceUrl } },
-      } } as KubeObject);
-    const image = await waitUntil(k, ref("Image", "orphan", ns), (o) => condition(o, "Ready")?.status === "False", 60_000, "to report the missing builder");
+      },
+    });
+    const image = await waitUntil(
+      k,
+      ref("Image", "orphan", ns),
+      (o) => condition(o, "Ready")?.status === "False",
+      60_000,
+      "to report the missing builder",
+    );
     rec.stop();
     saveRecording("image-builder-not-found.json", "Image names a Builder that does not exist; Ready=False, no build.", rec.events);
     assert.equal(condition(image, "Ready")?.reason, "BuilderNotFound");
@@ -218,27 +268,49 @@ describe("real kpack controller", function () {
     const creds = kp.authRegistry.auth;
     assert.ok(creds);
     await api().create({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "pusher", namespace: ns } });
-    await api().create({ apiVersion: KPACK, kind: "Image", metadata: { name: "private", namespace: ns },
+    await api().create({
+      apiVersion: KPACK,
+      kind: "Image",
+      metadata: { name: "private", namespace: ns },
       spec: {
         tag: `${reg}/${ns}/private`,
         serviceAccountName: "pusher",
         builder: { kind: "Builder", name: "builder" },
         source: { blob: { url: sourceUrl } },
-      } } as KubeObject);
+      },
+    });
     const build1 = await waitUntil(k, ref("Build", "private-build-1", ns), settled, 180_000, "to finish");
     assert.equal(condition(build1, "Succeeded")?.status, "False");
     assert.match(condition(build1, "Succeeded")?.message ?? "", /prepare .*write access/i);
     assert.match(condition(build1, "Succeeded")?.message ?? "", /UNAUTHORIZED|401|authentication required/i);
 
     // kpack's registry secret form: basic-auth with the kpack.io/docker annotation, listed on the ServiceAccount.
-    await api().create({ apiVersion: "v1", kind: "Secret", type: "kubernetes.io/basic-auth",
+    await api().create({
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "kubernetes.io/basic-auth",
       metadata: { name: "registry-creds", namespace: ns, annotations: { "kpack.io/docker": reg } },
-      stringData: { username: creds.username, password: creds.password } } as KubeObject);
-    await api().patch({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "pusher", namespace: ns }, secrets: [{ name: "registry-creds" }] } as KubeObject,
-      undefined, undefined, undefined, undefined, k8s.PatchStrategy.MergePatch);
+      stringData: { username: creds.username, password: creds.password },
+    });
     await api().patch(
-      { apiVersion: KPACK, kind: "Build", metadata: { name: "private-build-1", namespace: ns, annotations: { "image.kpack.io/additionalBuildNeeded": new Date().toISOString() } } },
-      undefined, undefined, undefined, undefined, k8s.PatchStrategy.MergePatch,
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "pusher", namespace: ns }, secrets: [{ name: "registry-creds" }] },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      k8s.PatchStrategy.MergePatch,
+    );
+    await api().patch(
+      {
+        apiVersion: KPACK,
+        kind: "Build",
+        metadata: { name: "private-build-1", namespace: ns, annotations: { "image.kpack.io/additionalBuildNeeded": new Date().toISOString() } },
+      },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      k8s.PatchStrategy.MergePatch,
     );
     const build2 = await waitUntil(k, ref("Build", "private-build-2", ns), settled, 180_000, "to finish");
     assert.equal(condition(build2, "Succeeded")?.status, "True", JSON.stringify(condition(build2, "Succeeded")));

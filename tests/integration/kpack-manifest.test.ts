@@ -43,26 +43,59 @@ describe("kpack manifest for the local environment", function () {
     const svc = local.find((o) => o.kind === "Service" && o.metadata?.name === "kpack-webhook");
     assert.deepEqual(svc?.spec, { type: "ExternalName", externalName: "127.0.0.1", ports: [{ name: "https-webhook", port, protocol: "TCP" }] });
     for (const kind of ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]) {
-      const c = local.find((o) => o.kind === kind) as { webhooks?: Array<{ clientConfig?: { service?: unknown }; failurePolicy?: string }> } | undefined;
-      assert.deepEqual(c?.webhooks?.map((w) => [w.clientConfig?.service, w.failurePolicy]), [[{ name: "kpack-webhook", namespace: "kpack", port }, "Fail"]], kind);
+      const c = local.find((o) => o.kind === kind) as
+        { webhooks?: Array<{ clientConfig?: { service?: unknown }; failurePolicy?: string }> } | undefined;
+      assert.deepEqual(
+        c?.webhooks?.map((w) => [w.clientConfig?.service, w.failurePolicy]),
+        [[{ name: "kpack-webhook", namespace: "kpack", port }, "Fail"]],
+        kind,
+      );
     }
-    const converted = local.filter((o) => o.kind === "CustomResourceDefinition" && (o.spec as { conversion?: { strategy?: string } }).conversion?.strategy === "Webhook");
-    assert.deepEqual(converted.map((o) => o.metadata?.name).sort(), ["builders.kpack.io", "builds.kpack.io", "images.kpack.io", "sourceresolvers.kpack.io"]);
+    const converted = local.filter(
+      (o) => o.kind === "CustomResourceDefinition" && (o.spec as { conversion?: { strategy?: string } }).conversion?.strategy === "Webhook",
+    );
+    assert.deepEqual(converted.map((o) => o.metadata?.name).sort(), [
+      "builders.kpack.io",
+      "builds.kpack.io",
+      "images.kpack.io",
+      "sourceresolvers.kpack.io",
+    ]);
     for (const crd of converted) {
-      assert.deepEqual((crd.spec as { conversion: { webhook: { clientConfig: { service: unknown } } } }).conversion.webhook.clientConfig.service,
-        { name: "kpack-webhook", namespace: "kpack", path: "/convert", port }, crd.metadata?.name);
+      assert.deepEqual(
+        (crd.spec as { conversion: { webhook: { clientConfig: { service: unknown } } } }).conversion.webhook.clientConfig.service,
+        { name: "kpack-webhook", namespace: "kpack", path: "/convert", port },
+        crd.metadata?.name,
+      );
     }
     // Everything else is the release's own.
     const has = (kind: string, name: string) => local.some((o) => o.kind === kind && o.metadata?.name === name);
-    for (const [kind, name] of [["Deployment", "kpack-webhook"], ["ServiceAccount", "webhook"], ["Secret", "webhook-certs"]]) assert.ok(has(kind, name), `${kind}/${name} missing`);
-    assert.deepEqual(local.filter((o) => o.kind === "Deployment").map((o) => o.metadata?.name).sort(), ["kpack-controller", "kpack-webhook"]);
+    for (const [kind, name] of [
+      ["Deployment", "kpack-webhook"],
+      ["ServiceAccount", "webhook"],
+      ["Secret", "webhook-certs"],
+    ])
+      assert.ok(has(kind, name), `${kind}/${name} missing`);
+    assert.deepEqual(
+      local
+        .filter((o) => o.kind === "Deployment")
+        .map((o) => o.metadata?.name)
+        .sort(),
+      ["kpack-controller", "kpack-webhook"],
+    );
   });
 
   it("keeps the controller with its RBAC and configuration", () => {
     const has = (kind: string, name: string) => objects.some((o) => o.kind === kind && o.metadata?.name === name);
-    for (const [kind, name] of [["Namespace", "kpack"], ["Deployment", "kpack-controller"], ["ServiceAccount", "controller"],
-      ["ClusterRole", "kpack-controller-admin"], ["ClusterRoleBinding", "kpack-controller-admin-binding"], ["ConfigMap", "config-logging"],
-      ["ConfigMap", "build-init-image"], ["ConfigMap", "completion-image"]]) {
+    for (const [kind, name] of [
+      ["Namespace", "kpack"],
+      ["Deployment", "kpack-controller"],
+      ["ServiceAccount", "controller"],
+      ["ClusterRole", "kpack-controller-admin"],
+      ["ClusterRoleBinding", "kpack-controller-admin-binding"],
+      ["ConfigMap", "config-logging"],
+      ["ConfigMap", "build-init-image"],
+      ["ConfigMap", "completion-image"],
+    ]) {
       assert.ok(has(kind, name), `${kind}/${name} missing`);
     }
   });
@@ -89,6 +122,11 @@ describe("ytt subset", () => {
     assert.throws(() => expandTemplate("image: #@ data.values.nope.image\n", values, "t.yaml"), /data\.values\.nope\.image/);
   });
   it("reads the schema's defaults", () => {
-    assert.deepEqual(schemaDefaults("#@data/values-schema\n#@overlay/match-child-defaults missing_ok=True\n---\nkpack_version: dev\ncontroller:\n  image: 127.0.0.1:5000/controller\n"), { kpack_version: "dev", controller: { image: "127.0.0.1:5000/controller" } });
+    assert.deepEqual(
+      schemaDefaults(
+        "#@data/values-schema\n#@overlay/match-child-defaults missing_ok=True\n---\nkpack_version: dev\ncontroller:\n  image: 127.0.0.1:5000/controller\n",
+      ),
+      { kpack_version: "dev", controller: { image: "127.0.0.1:5000/controller" } },
+    );
   });
 });

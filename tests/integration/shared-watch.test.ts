@@ -25,9 +25,12 @@ describe("shared watch: one list+watch per kind and namespace for every wait", f
    */
   async function podTemplateRequests(): Promise<{ list: number; openWatches: number }> {
     const text = await metricsText(env.kubeConfig);
-    const list = requestCounts(text).filter((s) => s.labels.resource === "podtemplates" && s.labels.scope === "namespace" && s.labels.verb === "LIST");
-    const open = [...text.matchAll(/^apiserver_longrunning_requests\{([^}]*)\}\s+(\S+)/gm)]
-      .filter((m) => /resource="podtemplates"/.test(m[1]) && /scope="namespace"/.test(m[1]) && /verb="WATCH"/.test(m[1]));
+    const list = requestCounts(text).filter(
+      (s) => s.labels.resource === "podtemplates" && s.labels.scope === "namespace" && s.labels.verb === "LIST",
+    );
+    const open = [...text.matchAll(/^apiserver_longrunning_requests\{([^}]*)\}\s+(\S+)/gm)].filter(
+      (m) => /resource="podtemplates"/.test(m[1]) && /scope="namespace"/.test(m[1]) && /verb="WATCH"/.test(m[1]),
+    );
     return { list: list.reduce((a, s) => a + s.value, 0), openWatches: open.reduce((a, m) => a + Number(m[2]), 0) };
   }
 
@@ -51,7 +54,10 @@ describe("shared watch: one list+watch per kind and namespace for every wait", f
     for (const n of names) await core.createNamespacedPodTemplate({ namespace: ns, body: template(n, "1") });
     for (const n of names) await core.replaceNamespacedPodTemplate({ name: n, namespace: ns, body: template(n, "2") });
     const seen = await Promise.all(waits);
-    assert.deepEqual(seen.map((o) => o?.metadata?.name), names);
+    assert.deepEqual(
+      seen.map((o) => o?.metadata?.name),
+      names,
+    );
     // The watch stays open a few seconds after its last wait, for the next resource.
     const after = await podTemplateRequests();
     assert.deepEqual({ list: after.list - before.list, openWatches: after.openWatches - before.openWatches }, { list: 1, openWatches: 1 });
@@ -84,7 +90,11 @@ describe("shared watch: one list+watch per kind and namespace for every wait", f
     // compacts its history past the informer's resourceVersion, as the apiserver's own compaction does
     // every 5 minutes: a watch resumed from it gets 410 Gone, and only a relist brings the informer
     // back. The new apiserver's request counters start at 0.
-    for (const step of ["1", "2"]) await core.createNamespacedPodTemplate({ namespace: "default", body: { ...template(`bump-${step}`, step), metadata: { name: `relist-bump-${step}`, namespace: "default" } } });
+    for (const step of ["1", "2"])
+      await core.createNamespacedPodTemplate({
+        namespace: "default",
+        body: { ...template(`bump-${step}`, step), metadata: { name: `relist-bump-${step}`, namespace: "default" } },
+      });
     await env.cluster.restartApiserver({ compact: true });
     await core.replaceNamespacedPodTemplate({ name: "relist", namespace: ns, body: template("relist", "3") });
     const o: KubeObject | undefined = await wait;
@@ -99,10 +109,20 @@ describe("shared watch: one list+watch per kind and namespace for every wait", f
     const owner = await core.createNamespacedPodTemplate({ namespace: ns, body: template("owner", "1") });
     await core.createNamespacedPodTemplate({
       namespace: ns,
-      body: { ...template("dependent", "1"), metadata: { name: "dependent", namespace: ns, ownerReferences: [{ apiVersion: "v1", kind: "PodTemplate", name: "owner", uid: owner.metadata!.uid! }] } },
+      body: {
+        ...template("dependent", "1"),
+        metadata: {
+          name: "dependent",
+          namespace: ns,
+          ownerReferences: [{ apiVersion: "v1", kind: "PodTemplate", name: "owner", uid: owner.metadata!.uid! }],
+        },
+      },
     });
     await deleteAndWait(k, ref("owner"), 60_000);
-    const gone = await core.readNamespacedPodTemplate({ name: "owner", namespace: ns }).then(() => false, (e: { code?: number }) => e.code === 404);
+    const gone = await core.readNamespacedPodTemplate({ name: "owner", namespace: ns }).then(
+      () => false,
+      (e: { code?: number }) => e.code === 404,
+    );
     assert.ok(gone, "the owner is gone when deleteAndWait returns");
     // The garbage collector removes the dependent afterwards.
     await clusterIO(k).waitUntil(ref("dependent"), (o) => o === undefined, new Deadline(60_000), "to be garbage-collected");

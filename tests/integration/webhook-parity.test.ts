@@ -39,8 +39,14 @@ type Kind = ResourceDefinition<CommonInputs> & { object: KindDefinition<CommonIn
 // A kind's own input type only narrows CommonInputs; the table handles all kinds alike.
 const kind = <A extends CommonInputs>(d: ResourceDefinition<A> & { object: KindDefinition<A> }): Kind => d as unknown as Kind;
 const [clusterStack, clusterStore, clusterLifecycle, clusterBuildpack, buildpack, builder, clusterBuilder, image] = [
-  kind(clusterStackKind), kind(clusterStoreKind), kind(clusterLifecycleKind), kind(clusterBuildpackKind),
-  kind(buildpackKind), kind(builderKind), kind(clusterBuilderKind), kind(imageKind),
+  kind(clusterStackKind),
+  kind(clusterStoreKind),
+  kind(clusterLifecycleKind),
+  kind(clusterBuildpackKind),
+  kind(buildpackKind),
+  kind(builderKind),
+  kind(clusterBuilderKind),
+  kind(imageKind),
 ];
 
 const R = "127.0.0.1:5000";
@@ -97,29 +103,87 @@ const REFS: Array<[string, string]> = [
 
 /** Inputs check may refuse although kpack's webhook admits them, each with why. */
 const DELIBERATE_DIFFERENCES: Array<{ cases: RegExp; reason: string }> = [
-  { cases: /: tag starting with '\.'$/, reason: "registries refuse a tag not starting with a letter, digit or '_' (OCI distribution grammar); kpack's parser checks only the characters, so the pull or push fails" },
-  { cases: /: (doubled '\/'|leading '-' in a path component)$/, reason: "registries refuse such repository names (NAME_INVALID); kpack's parser checks only the characters, so the pull or push fails" },
-  { cases: /: empty port$/, reason: "a registry written 'host:' with no port: kpack's parser lets it through, but its credential lookup names registries as host or host:port; write one of those" },
-  { cases: /^ClusterLifecycle image: /, reason: "kpack checks only that the lifecycle image is given; a malformed reference fails when kpack resolves the lifecycle" },
-  { cases: /^Image cache\.registry\.tag: /, reason: "kpack's webhook does not check the cache tag; a malformed one fails every build when the lifecycle exports the cache" },
-  { cases: /: (not a Kubernetes name|empty Secret name)$/, reason: "kpack checks only that a referenced name is given (or not even that); no object can have that name, so the reference never resolves" },
   {
-    cases: /^(Builder (lifecycle|serviceAccountName)|Buildpack serviceAccountName|Image (serviceAccountName|imageTaggingStrategy|projectDescriptorPath|defaultProcess|source\.blob\.auth)): empty$|^Builder order\[0\]\.group\[0\]: empty version$/,
-    reason: "kpack reads an empty string as 'not set' and applies its default; pulumi-kpack asks to leave the input out, so a value computed empty by mistake does not silently mean the default",
+    cases: /: tag starting with '\.'$/,
+    reason:
+      "registries refuse a tag not starting with a letter, digit or '_' (OCI distribution grammar); kpack's parser checks only the characters, so the pull or push fails",
   },
-  { cases: /^Builder (store: empty|order\[0\]\.group\[0\]: kind without name)$/, reason: "kpack's validateObjectRef drops its own missing-name error once the kind is right, so the webhook takes a reference to no name, which never resolves" },
-  { cases: /: a typo'd (field|kind)( inside)?$/, reason: "kpack's webhook admits fields its types lack and its CRDs keep them, so a misspelt field would silently do nothing" },
-  { cases: /^Builder additionalLabels: empty key$/, reason: "an OCI label without a key is no label a tool can ask for; kpack would write it as it is" },
-  { cases: /^Builder order: (empty list|missing|a group without buildpacks)$/, reason: "kpack builds a builder with no buildpacks to detect, so every build on it fails detection" },
-  { cases: /^ClusterBuilder order\[0\]\.group\[0\]: Buildpack by name$/, reason: "kpack resolves no namespaced Buildpack for a ClusterBuilder: the webhook takes the kind, and the builder never gets ready" },
-  { cases: /^Image source\.(git|blob)\.url: (file URL|no scheme|ftp URL)$/, reason: "kpack checks only that a URL is given, but cannot clone or download from these (README, 'Checked offline')" },
-  { cases: /^Image imageTaggingStrategy: bad value$/, reason: "kpack treats any value but None as BuildNumber without a word, so a typo would silently keep pushing build-number tags" },
-  { cases: /^Image build\.env\[0\]\.name: /, reason: "kpack checks no env names; pulumi-kpack keeps Kubernetes' portable rule, so a name a buildpack's shell cannot read (a digit first, a space, '=', none) fails at preview" },
-  { cases: /^Image build\.env\[0\]: value and valueFrom$/, reason: "the apiserver refuses a Pod env var with both, so kpack's build pod would be refused" },
-  { cases: /^Image build\.tolerations\[0\]\.operator: unknown operator$/, reason: "the apiserver refuses a Pod toleration with another operator, so kpack's build pod would be refused" },
+  {
+    cases: /: (doubled '\/'|leading '-' in a path component)$/,
+    reason: "registries refuse such repository names (NAME_INVALID); kpack's parser checks only the characters, so the pull or push fails",
+  },
+  {
+    cases: /: empty port$/,
+    reason:
+      "a registry written 'host:' with no port: kpack's parser lets it through, but its credential lookup names registries as host or host:port; write one of those",
+  },
+  {
+    cases: /^ClusterLifecycle image: /,
+    reason: "kpack checks only that the lifecycle image is given; a malformed reference fails when kpack resolves the lifecycle",
+  },
+  {
+    cases: /^Image cache\.registry\.tag: /,
+    reason: "kpack's webhook does not check the cache tag; a malformed one fails every build when the lifecycle exports the cache",
+  },
+  {
+    cases: /: (not a Kubernetes name|empty Secret name)$/,
+    reason: "kpack checks only that a referenced name is given (or not even that); no object can have that name, so the reference never resolves",
+  },
+  {
+    cases:
+      /^(Builder (lifecycle|serviceAccountName)|Buildpack serviceAccountName|Image (serviceAccountName|imageTaggingStrategy|projectDescriptorPath|defaultProcess|source\.blob\.auth)): empty$|^Builder order\[0\]\.group\[0\]: empty version$/,
+    reason:
+      "kpack reads an empty string as 'not set' and applies its default; pulumi-kpack asks to leave the input out, so a value computed empty by mistake does not silently mean the default",
+  },
+  {
+    cases: /^Builder (store: empty|order\[0\]\.group\[0\]: kind without name)$/,
+    reason:
+      "kpack's validateObjectRef drops its own missing-name error once the kind is right, so the webhook takes a reference to no name, which never resolves",
+  },
+  {
+    cases: /: a typo'd (field|kind)( inside)?$/,
+    reason: "kpack's webhook admits fields its types lack and its CRDs keep them, so a misspelt field would silently do nothing",
+  },
+  {
+    cases: /^Builder additionalLabels: empty key$/,
+    reason: "an OCI label without a key is no label a tool can ask for; kpack would write it as it is",
+  },
+  {
+    cases: /^Builder order: (empty list|missing|a group without buildpacks)$/,
+    reason: "kpack builds a builder with no buildpacks to detect, so every build on it fails detection",
+  },
+  {
+    cases: /^ClusterBuilder order\[0\]\.group\[0\]: Buildpack by name$/,
+    reason: "kpack resolves no namespaced Buildpack for a ClusterBuilder: the webhook takes the kind, and the builder never gets ready",
+  },
+  {
+    cases: /^Image source\.(git|blob)\.url: (file URL|no scheme|ftp URL)$/,
+    reason: "kpack checks only that a URL is given, but cannot clone or download from these (README, 'Checked offline')",
+  },
+  {
+    cases: /^Image imageTaggingStrategy: bad value$/,
+    reason: "kpack treats any value but None as BuildNumber without a word, so a typo would silently keep pushing build-number tags",
+  },
+  {
+    cases: /^Image build\.env\[0\]\.name: /,
+    reason:
+      "kpack checks no env names; pulumi-kpack keeps Kubernetes' portable rule, so a name a buildpack's shell cannot read (a digit first, a space, '=', none) fails at preview",
+  },
+  {
+    cases: /^Image build\.env\[0\]: value and valueFrom$/,
+    reason: "the apiserver refuses a Pod env var with both, so kpack's build pod would be refused",
+  },
+  {
+    cases: /^Image build\.tolerations\[0\]\.operator: unknown operator$/,
+    reason: "the apiserver refuses a Pod toleration with another operator, so kpack's build pod would be refused",
+  },
   { cases: /^Image build\.buildTimeout: 0$/, reason: "kpack makes it the build pod's activeDeadlineSeconds, which the apiserver refuses below 1" },
   { cases: /^Image cache\.volume\.size: negative$/, reason: "the PersistentVolumeClaim kpack makes for the cache would be refused" },
-  { cases: /^Image cache: (empty object|volume without size)$/, reason: "kpack reads these as 'no cache at all'; pulumi-kpack offers only volume or registry (or leaving cache out for kpack's default), which its cache transition rules (cache.ts) cover" },
+  {
+    cases: /^Image cache: (empty object|volume without size)$/,
+    reason:
+      "kpack reads these as 'no cache at all'; pulumi-kpack offers only volume or registry (or leaving cache out for kpack's default), which its cache transition rules (cache.ts) cover",
+  },
 ];
 
 interface Case {
@@ -185,145 +249,542 @@ function cases(): Case[] {
   ];
 
   // ClusterStack, ClusterStore, ClusterLifecycle, ClusterBuildpack, Buildpack.
-  out.push(...vary(clusterStack, ["stackId"], [["empty", ""], ["missing", undefined], ["with spaces", "my stack"]]));
+  out.push(
+    ...vary(
+      clusterStack,
+      ["stackId"],
+      [
+        ["empty", ""],
+        ["missing", undefined],
+        ["with spaces", "my stack"],
+      ],
+    ),
+  );
   out.push(...vary(clusterStack, ["serviceAccountRef"], saRefs));
-  out.push(...vary(clusterStack, ["name"], [["253 characters", long("s", 253)], ["254 characters", long("s", 254)], ["with dots", "base.v1"]]));
-  out.push(...vary(clusterStore, ["sources"], [
-    ["empty list", []],
-    ["missing", undefined],
-    ["two images", [{ image: `${R}/buildpacks/java:18` }, { image: `${R}/buildpacks/node:1` }]],
-  ]));
-  out.push(...vary(clusterStore, ["sources", 1, "image"], [["second image uppercase", `${R}/Buildpacks/Node:1`]], { sources: [{ image: `${R}/buildpacks/java:18` }, {}] }));
+  out.push(
+    ...vary(
+      clusterStack,
+      ["name"],
+      [
+        ["253 characters", long("s", 253)],
+        ["254 characters", long("s", 254)],
+        ["with dots", "base.v1"],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      clusterStore,
+      ["sources"],
+      [
+        ["empty list", []],
+        ["missing", undefined],
+        ["two images", [{ image: `${R}/buildpacks/java:18` }, { image: `${R}/buildpacks/node:1` }]],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(clusterStore, ["sources", 1, "image"], [["second image uppercase", `${R}/Buildpacks/Node:1`]], {
+      sources: [{ image: `${R}/buildpacks/java:18` }, {}],
+    }),
+  );
   out.push(...vary(clusterStore, ["serviceAccountRef"], saRefs.slice(0, 3)));
   out.push(...vary(clusterLifecycle, ["serviceAccountRef"], saRefs.slice(0, 3)));
   out.push(...vary(clusterBuildpack, ["serviceAccountRef"], saRefs.slice(0, 3)));
-  out.push(...vary(buildpack, ["serviceAccountName"], [["given", "puller"], ["empty", ""], ["not a Kubernetes name", "Puller_1"]]));
+  out.push(
+    ...vary(
+      buildpack,
+      ["serviceAccountName"],
+      [
+        ["given", "puller"],
+        ["empty", ""],
+        ["not a Kubernetes name", "Puller_1"],
+      ],
+    ),
+  );
 
   // Builder and ClusterBuilder: references and order forms.
-  out.push(...vary(builder, ["stack"], [["empty", ""], ["not a Kubernetes name", "Base_1"]]));
-  out.push(...vary(builder, ["store"], [["empty", ""], ["missing", undefined]]));
-  out.push(...vary(builder, ["lifecycle"], [["custom", "lifecycle-0-20"], ["empty", ""]]));
-  out.push(...vary(builder, ["serviceAccountName"], [["given", "pusher"], ["empty", ""]]));
-  out.push(...vary(builder, ["additionalLabels"], [["given", { team: "payments", "io.buildpacks.note": "" }], ["empty key", { "": "x" }]]));
+  out.push(
+    ...vary(
+      builder,
+      ["stack"],
+      [
+        ["empty", ""],
+        ["not a Kubernetes name", "Base_1"],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      builder,
+      ["store"],
+      [
+        ["empty", ""],
+        ["missing", undefined],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      builder,
+      ["lifecycle"],
+      [
+        ["custom", "lifecycle-0-20"],
+        ["empty", ""],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      builder,
+      ["serviceAccountName"],
+      [
+        ["given", "pusher"],
+        ["empty", ""],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      builder,
+      ["additionalLabels"],
+      [
+        ["given", { team: "payments", "io.buildpacks.note": "" }],
+        ["empty key", { "": "x" }],
+      ],
+    ),
+  );
   out.push(...vary(builder, ["name"], [["253 characters", long("b", 253)]]));
-  out.push(...vary(builder, ["order"], [
-    ["empty list", []],
-    ["missing", undefined],
-    ["two groups", [{ group: [{ id: "paketo-buildpacks/java" }] }, { group: [{ id: "paketo-buildpacks/nodejs" }] }]],
-    ["a group without buildpacks", [{ group: [] }]],
-  ]));
+  out.push(
+    ...vary(
+      builder,
+      ["order"],
+      [
+        ["empty list", []],
+        ["missing", undefined],
+        ["two groups", [{ group: [{ id: "paketo-buildpacks/java" }] }, { group: [{ id: "paketo-buildpacks/nodejs" }] }]],
+        ["a group without buildpacks", [{ group: [] }]],
+      ],
+    ),
+  );
   const java = "paketo-buildpacks/java";
-  out.push(...vary(builder, ["order", 0, "group", 0], [
-    ["id and version", { id: java, version: "18.5.0" }],
-    ["optional id", { id: java, optional: true }],
-    ["ClusterBuildpack by name", { kind: "ClusterBuildpack", name: "java" }],
-    ["Buildpack by name with id", { kind: "Buildpack", name: "java", id: java }],
-    ["empty entry", {}],
-    ["empty id", { id: "" }],
-    ["empty version", { id: java, version: "" }],
-    ["kind without name", { kind: "ClusterBuildpack" }],
-    ["name without kind", { name: "java" }],
-    ["kind ClusterStore", { kind: "ClusterStore", name: "java" }],
-    ["image entry", { image: `${R}/buildpacks/java:18` }],
-  ]));
+  out.push(
+    ...vary(
+      builder,
+      ["order", 0, "group", 0],
+      [
+        ["id and version", { id: java, version: "18.5.0" }],
+        ["optional id", { id: java, optional: true }],
+        ["ClusterBuildpack by name", { kind: "ClusterBuildpack", name: "java" }],
+        ["Buildpack by name with id", { kind: "Buildpack", name: "java", id: java }],
+        ["empty entry", {}],
+        ["empty id", { id: "" }],
+        ["empty version", { id: java, version: "" }],
+        ["kind without name", { kind: "ClusterBuildpack" }],
+        ["name without kind", { name: "java" }],
+        ["kind ClusterStore", { kind: "ClusterStore", name: "java" }],
+        ["image entry", { image: `${R}/buildpacks/java:18` }],
+      ],
+    ),
+  );
   out.push(...vary(clusterBuilder, ["serviceAccountRef"], [["missing", undefined], ...saRefs.slice(1, 3)]));
-  out.push(...vary(clusterBuilder, ["order", 0, "group", 0], [
-    ["ClusterBuildpack by name", { kind: "ClusterBuildpack", name: "java" }],
-    ["Buildpack by name", { kind: "Buildpack", name: "java" }],
-  ]));
+  out.push(
+    ...vary(
+      clusterBuilder,
+      ["order", 0, "group", 0],
+      [
+        ["ClusterBuildpack by name", { kind: "ClusterBuildpack", name: "java" }],
+        ["Buildpack by name", { kind: "Buildpack", name: "java" }],
+      ],
+    ),
+  );
 
   // Image: name, builder, source.
-  out.push(...vary(image, ["name"], [["63 characters", long("i", 63)], ["64 characters", long("i", 64)], ["with dots", "app.v1"], ["with '_'", "app_1"]]));
-  out.push(...vary(image, ["builder"], [
-    ["a Builder", { kind: "Builder", name: "java" }],
-    ["kind Foo", { kind: "Foo", name: "java" }],
-    ["name empty", { kind: "ClusterBuilder", name: "" }],
-    ["not a Kubernetes name", { kind: "ClusterBuilder", name: "Default_1" }],
-  ]));
-  out.push(...vary(image, ["serviceAccountName"], [["given", "builder"], ["empty", ""]]));
-  out.push(...vary(image, ["source"], [
-    ["blob", { blob: { url: "http://127.0.0.1:8080/app.tgz" } }],
-    ["registry", { registry: { image: `${R}/src/app:1` } }],
-    ["git with subPath", { ...GIT, subPath: "services/api" }],
-    ["git and blob", { ...GIT, blob: { url: "http://127.0.0.1:8080/app.tgz" } }],
-    ["none", {}],
-    ["only subPath", { subPath: "services/api" }],
-  ]));
-  out.push(...vary(image, ["source", "git", "url"], [
-    ["empty", ""],
-    ["scp-like", "git@127.0.0.1:team/app.git"],
-    ["ssh URL", "ssh://git@127.0.0.1:2222/team/app.git"],
-    ["file URL", "file:///srv/git/app.git"],
-    ["no scheme", "127.0.0.1/team/app.git"],
-  ]));
-  out.push(...vary(image, ["source", "git", "revision"], [["empty", ""], ["missing", undefined], ["a commit", "0123456789abcdef0123456789abcdef01234567"]]));
+  out.push(
+    ...vary(
+      image,
+      ["name"],
+      [
+        ["63 characters", long("i", 63)],
+        ["64 characters", long("i", 64)],
+        ["with dots", "app.v1"],
+        ["with '_'", "app_1"],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["builder"],
+      [
+        ["a Builder", { kind: "Builder", name: "java" }],
+        ["kind Foo", { kind: "Foo", name: "java" }],
+        ["name empty", { kind: "ClusterBuilder", name: "" }],
+        ["not a Kubernetes name", { kind: "ClusterBuilder", name: "Default_1" }],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["serviceAccountName"],
+      [
+        ["given", "builder"],
+        ["empty", ""],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["source"],
+      [
+        ["blob", { blob: { url: "http://127.0.0.1:8080/app.tgz" } }],
+        ["registry", { registry: { image: `${R}/src/app:1` } }],
+        ["git with subPath", { ...GIT, subPath: "services/api" }],
+        ["git and blob", { ...GIT, blob: { url: "http://127.0.0.1:8080/app.tgz" } }],
+        ["none", {}],
+        ["only subPath", { subPath: "services/api" }],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["source", "git", "url"],
+      [
+        ["empty", ""],
+        ["scp-like", "git@127.0.0.1:team/app.git"],
+        ["ssh URL", "ssh://git@127.0.0.1:2222/team/app.git"],
+        ["file URL", "file:///srv/git/app.git"],
+        ["no scheme", "127.0.0.1/team/app.git"],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["source", "git", "revision"],
+      [
+        ["empty", ""],
+        ["missing", undefined],
+        ["a commit", "0123456789abcdef0123456789abcdef01234567"],
+      ],
+    ),
+  );
   out.push(...vary(image, ["source", "git"], [["a typo'd field", { url: GIT.git.url, branch: "main" }]]));
   const blob = withSource({ blob: { url: "http://127.0.0.1:8080/app.tgz" } });
-  out.push(...vary(image, ["source", "blob", "url"], [["empty", ""], ["ftp URL", "ftp://127.0.0.1/app.tgz"]], blob));
-  out.push(...vary(image, ["source", "blob", "auth"], [["helper", "helper"], ["secret", "secret"], ["basic", "basic"], ["empty", ""]], blob));
-  out.push(...vary(image, ["source", "blob", "stripComponents"], [["0", 0], ["2", 2], ["-1", -1], ["1.5", 1.5]], blob));
+  out.push(
+    ...vary(
+      image,
+      ["source", "blob", "url"],
+      [
+        ["empty", ""],
+        ["ftp URL", "ftp://127.0.0.1/app.tgz"],
+      ],
+      blob,
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["source", "blob", "auth"],
+      [
+        ["helper", "helper"],
+        ["secret", "secret"],
+        ["basic", "basic"],
+        ["empty", ""],
+      ],
+      blob,
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["source", "blob", "stripComponents"],
+      [
+        ["0", 0],
+        ["2", 2],
+        ["-1", -1],
+        ["1.5", 1.5],
+      ],
+      blob,
+    ),
+  );
   const registrySource = withSource({ registry: { image: `${R}/src/app:1` } });
-  out.push(...vary(image, ["source", "registry", "imagePullSecrets"], [["given", [{ name: "pull" }]], ["empty Secret name", [{ name: "" }]]], registrySource));
+  out.push(
+    ...vary(
+      image,
+      ["source", "registry", "imagePullSecrets"],
+      [
+        ["given", [{ name: "pull" }]],
+        ["empty Secret name", [{ name: "" }]],
+      ],
+      registrySource,
+    ),
+  );
 
   // Image: tags, cache, history, tagging.
-  out.push(...vary(image, ["additionalTags"], [["empty list", []], ["another port", ["127.0.0.1:5001/team/app:stable"]], ["two on the same registry", [`${R}/team/app:stable`, `${R}/team/app:latest`]]]));
-  out.push(...vary(image, ["cache"], [
-    ["volume", { volume: { size: "2G" } }],
-    ["volume on a StorageClass", { volume: { size: "2G", storageClassName: "standard" } }],
-    ["registry", { registry: { tag: `${R}/team/app-cache` } }],
-    ["volume and registry", { volume: { size: "2G" }, registry: { tag: `${R}/team/app-cache` } }],
-    ["empty object", {}],
-    ["volume without size", { volume: {} }],
-    ["a typo'd field", { volume: { size: "2G", class: "standard" } }],
-  ]));
+  out.push(
+    ...vary(
+      image,
+      ["additionalTags"],
+      [
+        ["empty list", []],
+        ["another port", ["127.0.0.1:5001/team/app:stable"]],
+        ["two on the same registry", [`${R}/team/app:stable`, `${R}/team/app:latest`]],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["cache"],
+      [
+        ["volume", { volume: { size: "2G" } }],
+        ["volume on a StorageClass", { volume: { size: "2G", storageClassName: "standard" } }],
+        ["registry", { registry: { tag: `${R}/team/app-cache` } }],
+        ["volume and registry", { volume: { size: "2G" }, registry: { tag: `${R}/team/app-cache` } }],
+        ["empty object", {}],
+        ["volume without size", { volume: {} }],
+        ["a typo'd field", { volume: { size: "2G", class: "standard" } }],
+      ],
+    ),
+  );
   const volume = { ...base(image), cache: { volume: { size: "2G" } } };
-  out.push(...vary(image, ["cache", "volume", "size"], [["binary suffix", "5Gi"], ["not a quantity", "lots"], ["lower-case g", "2g"], ["negative", "-1G"]], volume));
+  out.push(
+    ...vary(
+      image,
+      ["cache", "volume", "size"],
+      [
+        ["binary suffix", "5Gi"],
+        ["not a quantity", "lots"],
+        ["lower-case g", "2g"],
+        ["negative", "-1G"],
+      ],
+      volume,
+    ),
+  );
   for (const limit of ["failedBuildHistoryLimit", "successBuildHistoryLimit"]) {
-    out.push(...vary(image, [limit], [["0", 0], ["1", 1], ["-1", -1], ["1.5", 1.5], ["100", 100]]));
+    out.push(
+      ...vary(
+        image,
+        [limit],
+        [
+          ["0", 0],
+          ["1", 1],
+          ["-1", -1],
+          ["1.5", 1.5],
+          ["100", 100],
+        ],
+      ),
+    );
   }
-  out.push(...vary(image, ["imageTaggingStrategy"], [["None", "None"], ["BuildNumber", "BuildNumber"], ["bad value", "Always"], ["empty", ""]]));
-  out.push(...vary(image, ["projectDescriptorPath"], [["given", "deploy/project.toml"], ["empty", ""]]));
-  out.push(...vary(image, ["defaultProcess"], [["given", "web"], ["empty", ""]]));
-  out.push(...vary(image, ["cosign", "annotations", 0], [["given", { name: "team", value: "payments" }], ["name empty", { name: "", value: "payments" }], ["value empty", { name: "team", value: "" }]]));
+  out.push(
+    ...vary(
+      image,
+      ["imageTaggingStrategy"],
+      [
+        ["None", "None"],
+        ["BuildNumber", "BuildNumber"],
+        ["bad value", "Always"],
+        ["empty", ""],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["projectDescriptorPath"],
+      [
+        ["given", "deploy/project.toml"],
+        ["empty", ""],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["defaultProcess"],
+      [
+        ["given", "web"],
+        ["empty", ""],
+      ],
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["cosign", "annotations", 0],
+      [
+        ["given", { name: "team", value: "payments" }],
+        ["name empty", { name: "", value: "payments" }],
+        ["value empty", { name: "team", value: "" }],
+      ],
+    ),
+  );
 
   // Image: build pod settings.
   const env = withBuild({ env: [{ name: "BP_JVM_VERSION", value: "21" }] });
-  out.push(...vary(image, ["build", "env", 0, "name"], [["dotted", "my.var-1"], ["digit first", "1BAD"], ["space", "MY VAR"], ["'='", "A=B"], ["empty", ""]], env));
-  out.push(...vary(image, ["build", "env", 0], [
-    ["configMapKeyRef", { name: "BP_OPTS", valueFrom: { configMapKeyRef: { name: "opts", key: "bp" } } }],
-    ["secretKeyRef", { name: "TOKEN", valueFrom: { secretKeyRef: { name: "token", key: "t" } } }],
-    ["value and valueFrom", { name: "BP_OPTS", value: "x", valueFrom: { configMapKeyRef: { name: "opts", key: "bp" } } }],
-  ], env));
-  out.push(...vary(image, ["build", "nodeSelector"], [["disk type", { disktype: "ssd" }], ["kubernetes.io/os", { "kubernetes.io/os": "linux" }]], withBuild({})));
-  out.push(...vary(image, ["build", "services"], [
-    ["one", [{ kind: "Secret", name: "db" }]],
-    ["two of one name", [{ kind: "Secret", name: "db" }, { kind: "Secret", name: "db" }]],
-    ["kind empty", [{ kind: "", name: "db" }]],
-    ["upper-case name", [{ kind: "Secret", name: "Db" }]],
-  ], withBuild({})));
-  out.push(...vary(image, ["build", "services", 0, "name"], [["not a Kubernetes name", "-db"]], withBuild({ services: [{ kind: "Secret", name: "db" }] })));
-  out.push(...vary(image, ["build", "resources"], [["limits", { limits: { cpu: "2", memory: "2Gi" }, requests: { cpu: "500m" } }], ["not a quantity", { limits: { memory: "lots" } }]], withBuild({})));
+  out.push(
+    ...vary(
+      image,
+      ["build", "env", 0, "name"],
+      [
+        ["dotted", "my.var-1"],
+        ["digit first", "1BAD"],
+        ["space", "MY VAR"],
+        ["'='", "A=B"],
+        ["empty", ""],
+      ],
+      env,
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["build", "env", 0],
+      [
+        ["configMapKeyRef", { name: "BP_OPTS", valueFrom: { configMapKeyRef: { name: "opts", key: "bp" } } }],
+        ["secretKeyRef", { name: "TOKEN", valueFrom: { secretKeyRef: { name: "token", key: "t" } } }],
+        ["value and valueFrom", { name: "BP_OPTS", value: "x", valueFrom: { configMapKeyRef: { name: "opts", key: "bp" } } }],
+      ],
+      env,
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["build", "nodeSelector"],
+      [
+        ["disk type", { disktype: "ssd" }],
+        ["kubernetes.io/os", { "kubernetes.io/os": "linux" }],
+      ],
+      withBuild({}),
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["build", "services"],
+      [
+        ["one", [{ kind: "Secret", name: "db" }]],
+        [
+          "two of one name",
+          [
+            { kind: "Secret", name: "db" },
+            { kind: "Secret", name: "db" },
+          ],
+        ],
+        ["kind empty", [{ kind: "", name: "db" }]],
+        ["upper-case name", [{ kind: "Secret", name: "Db" }]],
+      ],
+      withBuild({}),
+    ),
+  );
+  out.push(
+    ...vary(image, ["build", "services", 0, "name"], [["not a Kubernetes name", "-db"]], withBuild({ services: [{ kind: "Secret", name: "db" }] })),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["build", "resources"],
+      [
+        ["limits", { limits: { cpu: "2", memory: "2Gi" }, requests: { cpu: "500m" } }],
+        ["not a quantity", { limits: { memory: "lots" } }],
+      ],
+      withBuild({}),
+    ),
+  );
   const toleration = withBuild({ tolerations: [{ key: "builds", operator: "Exists", effect: "NoSchedule" }] });
-  out.push(...vary(image, ["build", "tolerations", 0, "operator"], [["Equal", "Equal"], ["unknown operator", "Sometimes"]], toleration));
-  out.push(...vary(image, ["build", "tolerations", 0, "tolerationSeconds"], [["60", 60], ["1.5", 1.5]], toleration));
-  const nodeAffinity = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "disktype", operator: "In", values: ["ssd"] }] }] } };
-  out.push(...vary(image, ["build", "affinity"], [
-    ["nodeAffinity", { nodeAffinity }],
-    ["podAntiAffinity", { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { app: "x" } } } }] } }],
-    ["a typo'd kind", { nodeAfinity: nodeAffinity }],
-    ["a typo'd field inside", { nodeAffinity: { requiredDuringScheduling: nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution } }],
-    ["a string", { nodeAffinity: "disktype=ssd" }],
-  ], withBuild({})));
-  out.push(...vary(image, ["build", "buildTimeout"], [["1800", 1800], ["0", 0], ["1.5", 1.5]], withBuild({})));
-  out.push(...vary(image, ["build", "creationTime"], [
-    ["now", "now"],
-    ["a timestamp", "1700000000"],
-    ["before 1970", "-86400"],
-    ["with a '+'", "+1700000000"],
-    ["a word", "yesterday"],
-    ["beyond 64 bits", "99999999999999999999"],
-  ], withBuild({})));
-  out.push(...vary(image, ["build", "runtimeClassName"], [["given", "gvisor"], ["not a Kubernetes name", "GVisor_1"]], withBuild({})));
+  out.push(
+    ...vary(
+      image,
+      ["build", "tolerations", 0, "operator"],
+      [
+        ["Equal", "Equal"],
+        ["unknown operator", "Sometimes"],
+      ],
+      toleration,
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["build", "tolerations", 0, "tolerationSeconds"],
+      [
+        ["60", 60],
+        ["1.5", 1.5],
+      ],
+      toleration,
+    ),
+  );
+  const nodeAffinity = {
+    requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: [{ matchExpressions: [{ key: "disktype", operator: "In", values: ["ssd"] }] }],
+    },
+  };
+  out.push(
+    ...vary(
+      image,
+      ["build", "affinity"],
+      [
+        ["nodeAffinity", { nodeAffinity }],
+        [
+          "podAntiAffinity",
+          {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 10, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { app: "x" } } } },
+              ],
+            },
+          },
+        ],
+        ["a typo'd kind", { nodeAfinity: nodeAffinity }],
+        ["a typo'd field inside", { nodeAffinity: { requiredDuringScheduling: nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution } }],
+        ["a string", { nodeAffinity: "disktype=ssd" }],
+      ],
+      withBuild({}),
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["build", "buildTimeout"],
+      [
+        ["1800", 1800],
+        ["0", 0],
+        ["1.5", 1.5],
+      ],
+      withBuild({}),
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["build", "creationTime"],
+      [
+        ["now", "now"],
+        ["a timestamp", "1700000000"],
+        ["before 1970", "-86400"],
+        ["with a '+'", "+1700000000"],
+        ["a word", "yesterday"],
+        ["beyond 64 bits", "99999999999999999999"],
+      ],
+      withBuild({}),
+    ),
+  );
+  out.push(
+    ...vary(
+      image,
+      ["build", "runtimeClassName"],
+      [
+        ["given", "gvisor"],
+        ["not a Kubernetes name", "GVisor_1"],
+      ],
+      withBuild({}),
+    ),
+  );
   out.push(...vary(image, ["build", "schedulerName"], [["given", "batch"]], withBuild({})));
   out.push(...vary(image, ["build"], [["a typo'd field", { envs: [{ name: "BP_JVM_VERSION", value: "21" }] }]]));
   return out;
@@ -356,7 +817,9 @@ function rawSpec(def: Kind, a: Props): Props {
         order: a.order,
         additionalLabels: a.additionalLabels,
       };
-      return def.kind === "Builder" ? { ...spec, serviceAccountName: a.serviceAccountName ?? "default" } : { ...spec, serviceAccountRef: a.serviceAccountRef };
+      return def.kind === "Builder"
+        ? { ...spec, serviceAccountName: a.serviceAccountName ?? "default" }
+        : { ...spec, serviceAccountRef: a.serviceAccountRef };
     }
     case "Image":
       // The Image manifest copies its fields as given, so it maps raw input too.
@@ -377,13 +840,14 @@ type Admission = { accepted: true; object: KubeObject } | { accepted: false; mes
 
 async function admit(k: Kube, obj: KubeObject): Promise<Admission> {
   try {
-    const object = (await k.objects.patch(obj, undefined, "All", FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)) as KubeObject;
+    const object = await k.objects.patch(obj, undefined, "All", FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
     return { accepted: true, object };
   } catch (e) {
     const status = httpStatus(e);
     const message = apiMessage(e);
     // A refusal is a 400 or 422 with the server's reason; anything else (webhook down, 404, conflict) is the test's failure.
-    if ((status !== 400 && status !== 422) || webhookUnreachable(message)) throw new Error(`dry-run apply of ${obj.kind} ${obj.metadata?.name} failed (HTTP ${status}): ${message}`);
+    if ((status !== 400 && status !== 422) || webhookUnreachable(message))
+      throw new Error(`dry-run apply of ${obj.kind} ${obj.metadata?.name} failed (HTTP ${status}): ${message}`, { cause: e });
     return { accepted: false, message, byWebhook: /admission webhook "(validation|defaults)\.webhook\.kpack\.io" denied the request/.test(message) };
   }
 }
@@ -429,37 +893,67 @@ describe("preview ⇔ webhook parity, proven against the real webhook", function
     }
     // What kpack's webhooks cost the apiserver per call, over this run's dry-run applies.
     const callsAfter = webhookCalls(await metricsText(env.kubeConfig));
-    webhookCost = [...callsAfter].filter(([name]) => /\.webhook\.kpack\.io$/.test(name)).map(([name, a]) => {
-      const b = callsBefore.get(name) ?? { calls: 0, seconds: 0 };
-      const calls = a.calls - b.calls;
-      return `${name}: ${calls} calls, ${calls ? (((a.seconds - b.seconds) / calls) * 1000).toFixed(2) : "-"} ms each`;
-    }).join("; ");
+    webhookCost = [...callsAfter]
+      .filter(([name]) => /\.webhook\.kpack\.io$/.test(name))
+      .map(([name, a]) => {
+        const b = callsBefore.get(name) ?? { calls: 0, seconds: 0 };
+        const calls = a.calls - b.calls;
+        return `${name}: ${calls} calls, ${calls ? (((a.seconds - b.seconds) / calls) * 1000).toFixed(2) : "-"} ms each`;
+      })
+      .join("; ");
   });
 
   it("covers every kind with at least 80 inputs, and the webhook really judged them", () => {
     assert.ok(results.length >= 80, `${results.length} inputs`);
-    for (const [def] of BASE) assert.ok(results.some((r) => r.c.def === def && !r.admission.accepted), `${def.kind}: some input the server rejects`);
+    for (const [def] of BASE)
+      assert.ok(
+        results.some((r) => r.c.def === def && !r.admission.accepted),
+        `${def.kind}: some input the server rejects`,
+      );
     // The validating webhook answered (its own denials) and the defaulting one ran (kpack's default cache on a cluster with a default StorageClass).
-    assert.ok(results.some((r) => !r.admission.accepted && r.admission.byWebhook), "kpack's webhook denied inputs");
+    assert.ok(
+      results.some((r) => !r.admission.accepted && r.admission.byWebhook),
+      "kpack's webhook denied inputs",
+    );
     const plain = results.find((r) => r.c.id === "Image tag: plain");
     assert.ok(plain?.admission.accepted, "the base Image is admitted");
-    assert.deepEqual((plain.admission.object.spec as { cache?: unknown }).cache, { volume: { size: "2G" } }, "kpack's defaulting webhook set its cache");
+    assert.deepEqual(
+      (plain.admission.object.spec as { cache?: unknown }).cache,
+      { volume: { size: "2G" } },
+      "kpack's defaulting webhook set its cache",
+    );
   });
 
   it("check rejects every input the webhook rejects, naming the field", () => {
     const lax = results.filter((r) => !r.admission.accepted && r.failures.length === 0);
-    assert.deepEqual(lax.map((r) => `${r.c.id}: ${r.admission.accepted ? "" : r.admission.message}`), [], "check accepts what the server rejects");
+    assert.deepEqual(
+      lax.map((r) => `${r.c.id}: ${r.admission.accepted ? "" : r.admission.message}`),
+      [],
+      "check accepts what the server rejects",
+    );
     const unnamed = results.filter((r) => !r.admission.accepted && r.failures.length > 0 && !r.failures.some((f) => names(f, r.c.field)));
-    assert.deepEqual(unnamed.map((r) => `${r.c.id}: ${r.failures.join(" | ")}`), [], "check's message names the field");
+    assert.deepEqual(
+      unnamed.map((r) => `${r.c.id}: ${r.failures.join(" | ")}`),
+      [],
+      "check's message names the field",
+    );
   });
 
   it("check accepts every input the webhook accepts, but for the deliberate differences", () => {
     const excused = (r: Result) => DELIBERATE_DIFFERENCES.some((d) => d.cases.test(r.c.id));
     const strict = results.filter((r) => r.admission.accepted && r.failures.length > 0);
-    assert.deepEqual(strict.filter((r) => !excused(r)).map((r) => `${r.c.id}: ${r.failures.join(" | ")}`), [], "check rejects what kpack accepts, with no deliberate reason");
+    assert.deepEqual(
+      strict.filter((r) => !excused(r)).map((r) => `${r.c.id}: ${r.failures.join(" | ")}`),
+      [],
+      "check rejects what kpack accepts, with no deliberate reason",
+    );
     // Every entry of the table explains a difference that exists.
     const stale = DELIBERATE_DIFFERENCES.filter((d) => !strict.some((r) => d.cases.test(r.c.id)));
-    assert.deepEqual(stale.map((d) => String(d.cases)), [], "deliberate differences that no input shows");
+    assert.deepEqual(
+      stale.map((d) => String(d.cases)),
+      [],
+      "deliberate differences that no input shows",
+    );
 
     const rejected = results.filter((r) => !r.admission.accepted);
     const byWebhook = rejected.filter((r) => !r.admission.accepted && r.admission.byWebhook).length;
@@ -470,8 +964,15 @@ describe("preview ⇔ webhook parity, proven against the real webhook", function
     console.log(`      kpack's webhooks as the apiserver timed them: ${webhookCost}`);
     // The README states these figures; they must be this run's.
     const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
-    const stated = /sends (\d+) inputs .*? The apiserver refuses (\d+) of them \((\d+) kpack's webhook, (\d+) the CRD schemas\).*? Check refuses (\d+) inputs the webhook takes, in the (\d+) deliberate differences/s.exec(readme);
+    const stated =
+      /sends (\d+) inputs .*? The apiserver refuses (\d+) of them \((\d+) kpack's webhook, (\d+) the CRD schemas\).*? Check refuses (\d+) inputs the webhook takes, in the (\d+) deliberate differences/s.exec(
+        readme,
+      );
     assert.ok(stated, "the README's parity figures");
-    assert.deepEqual(stated.slice(1).map(Number), [results.length, rejected.length, byWebhook, rejected.length - byWebhook, strict.length, DELIBERATE_DIFFERENCES.length], "the README's parity figures are this run's");
+    assert.deepEqual(
+      stated.slice(1).map(Number),
+      [results.length, rejected.length, byWebhook, rejected.length - byWebhook, strict.length, DELIBERATE_DIFFERENCES.length],
+      "the README's parity figures are this run's",
+    );
   });
 });

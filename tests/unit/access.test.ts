@@ -61,7 +61,10 @@ describe("access: the managed ServiceAccount's objects", () => {
     });
 
     it("become kubernetes.io/basic-auth Secrets annotated kpack.io/docker, then one pull Secret, then SA, Role, RoleBinding", () => {
-      assert.deepEqual(objs.map((o) => o.kind), ["Secret", "Secret", "Secret", "ServiceAccount", "Role", "RoleBinding"]);
+      assert.deepEqual(
+        objs.map((o) => o.kind),
+        ["Secret", "Secret", "Secret", "ServiceAccount", "Role", "RoleBinding"],
+      );
       const [first, second] = objs as Secret[];
       assert.match(first.metadata!.name!, /^pusher-registry-[0-9a-f]{8}$/);
       assert.notEqual(first.metadata!.name, second.metadata!.name);
@@ -76,15 +79,24 @@ describe("access: the managed ServiceAccount's objects", () => {
     it("also make one kubernetes.io/dockerconfigjson Secret for image pulls (the kubelet and kpack's -imagepull read only that type)", () => {
       const pull = named(objs, "pusher-registry-pull") as Secret;
       assert.equal(pull.type, "kubernetes.io/dockerconfigjson");
-      const config = JSON.parse(unb64(pull.data[".dockerconfigjson"])) as { auths: Record<string, { username: string; password: string; auth: string }> };
+      const config = JSON.parse(unb64(pull.data[".dockerconfigjson"])) as {
+        auths: Record<string, { username: string; password: string; auth: string }>;
+      };
       assert.deepEqual(Object.keys(config.auths), [REG, "127.0.0.1:5001"]);
       assert.deepEqual(config.auths[REG], { username: "ci", password: PASSWORD, auth: b64(`ci:${PASSWORD}`) });
     });
 
     it("are listed on the ServiceAccount: logins in secrets, the pull Secret in imagePullSecrets only; no token is mounted", () => {
-      const sa = byKind(objs, "ServiceAccount")[0] as KubeObject & { secrets: { name: string }[]; imagePullSecrets: { name: string }[]; automountServiceAccountToken: boolean };
+      const sa = byKind(objs, "ServiceAccount")[0] as KubeObject & {
+        secrets: { name: string }[];
+        imagePullSecrets: { name: string }[];
+        automountServiceAccountToken: boolean;
+      };
       assert.deepEqual(sa.metadata, { name: "pusher", namespace: "apps" });
-      assert.deepEqual(sa.secrets.map((s) => s.name), [objs[0].metadata!.name, objs[1].metadata!.name]);
+      assert.deepEqual(
+        sa.secrets.map((s) => s.name),
+        [objs[0].metadata!.name, objs[1].metadata!.name],
+      );
       assert.deepEqual(sa.imagePullSecrets, [{ name: "pusher-registry-pull" }]);
       assert.equal(sa.automountServiceAccountToken, false);
     });
@@ -102,11 +114,19 @@ describe("access: the managed ServiceAccount's objects", () => {
 
   it("binds the ServiceAccount to a Role with no rules (the build pod needs no API access)", () => {
     const objs = serviceAccountObjects("apps", "pusher", {});
-    assert.deepEqual(objs.map((o) => o.kind), ["ServiceAccount", "Role", "RoleBinding"]);
+    assert.deepEqual(
+      objs.map((o) => o.kind),
+      ["ServiceAccount", "Role", "RoleBinding"],
+    );
     const sa = objs[0] as KubeObject & { secrets?: unknown; imagePullSecrets?: unknown };
     assert.equal(sa.secrets, undefined);
     assert.equal(sa.imagePullSecrets, undefined);
-    assert.deepEqual(objs[1], { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "pusher", namespace: "apps" }, rules: [] });
+    assert.deepEqual(objs[1], {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "pusher", namespace: "apps" },
+      rules: [],
+    });
     assert.deepEqual(objs[2], {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
@@ -165,7 +185,10 @@ describe("access: the managed ServiceAccount's objects", () => {
   });
 
   it("puts a cluster-scoped kind's ServiceAccount in the namespace given", () => {
-    const r = accessFor({ kind: "ClusterBuilder", name: "default", namespace: "" }, undefined, { namespace: "kpack", registryCredentials: [{ registry: REG, username: "ci", password: PASSWORD }] });
+    const r = accessFor({ kind: "ClusterBuilder", name: "default", namespace: "" }, undefined, {
+      namespace: "kpack",
+      registryCredentials: [{ registry: REG, username: "ci", password: PASSWORD }],
+    });
     assert.equal(r.name, "default-clusterbuilder");
     assert.deepEqual(new Set(r.objects.map((o) => o.metadata!.namespace)), new Set(["kpack"]));
   });
@@ -184,7 +207,10 @@ describe("access: Image and Builder inputs", () => {
     assert.equal((obj.spec as { serviceAccountName: string }).serviceAccountName, "obj-image");
     const args = parsed(image, { ...goodImage, managedServiceAccount: creds });
     const companions = companionsOf(image.object, args, "Image apps/obj");
-    assert.deepEqual(companions.map((c) => c.kind), ["Secret", "Secret", "ServiceAccount", "Role", "RoleBinding"]);
+    assert.deepEqual(
+      companions.map((c) => c.kind),
+      ["Secret", "Secret", "ServiceAccount", "Role", "RoleBinding"],
+    );
     for (const c of companions) {
       assert.equal(c.metadata?.labels?.["app.kubernetes.io/managed-by"], "pulumi-kpack");
       assert.equal(c.metadata?.annotations?.[OWNER_ANNOTATION], "Image apps/obj");
@@ -200,7 +226,13 @@ describe("access: Image and Builder inputs", () => {
   });
 
   it("gives a Builder a managed ServiceAccount with registry credentials", () => {
-    const obj = objectFor(builder, { namespace: "apps", tag: `${REG}/builders/java`, stack: "base", order: [{ group: [{ id: "paketo-buildpacks/java" }] }], managedServiceAccount: { name: "builder-push", ...creds } });
+    const obj = objectFor(builder, {
+      namespace: "apps",
+      tag: `${REG}/builders/java`,
+      stack: "base",
+      order: [{ group: [{ id: "paketo-buildpacks/java" }] }],
+      managedServiceAccount: { name: "builder-push", ...creds },
+    });
     assert.equal((obj.spec as { serviceAccountName: string }).serviceAccountName, "builder-push");
   });
 
@@ -219,7 +251,10 @@ describe("access: Image and Builder inputs", () => {
             name: "pusher",
             ...creds,
             dockerConfigJson: dockerConfigJsonOf(creds.registryCredentials),
-            gitCredentials: [{ url: "https://127.0.0.1:3000", username: "u", password: TOKEN }, { url: "git@127.0.0.1", sshPrivateKey: KEY }],
+            gitCredentials: [
+              { url: "https://127.0.0.1:3000", username: "u", password: TOKEN },
+              { url: "git@127.0.0.1", sshPrivateKey: KEY },
+            ],
             blobCredentials: [{ host: "127.0.0.1", bearer: TOKEN }],
           },
         }),
@@ -229,53 +264,125 @@ describe("access: Image and Builder inputs", () => {
     });
 
     it("refuses serviceAccountName together with managedServiceAccount", () => {
-      assert.match(f({ serviceAccountName: "pusher", managedServiceAccount: creds }), /managedServiceAccount: must not be given together with serviceAccountName: .*Keep one/);
+      assert.match(
+        f({ serviceAccountName: "pusher", managedServiceAccount: creds }),
+        /managedServiceAccount: must not be given together with serviceAccountName: .*Keep one/,
+      );
     });
 
     it("names missing and empty credential fields", () => {
-      const t = noSecretIn(f({ managedServiceAccount: { registryCredentials: [{ registry: REG, username: "ci" }, { registry: "", username: "x", password: PASSWORD }] } }));
+      const t = noSecretIn(
+        f({
+          managedServiceAccount: {
+            registryCredentials: [
+              { registry: REG, username: "ci" },
+              { registry: "", username: "x", password: PASSWORD },
+            ],
+          },
+        }),
+      );
       assert.match(t, /managedServiceAccount\.registryCredentials\[0\]\.password: is required: the registry password or access token/);
       assert.match(t, /managedServiceAccount\.registryCredentials\[1\]\.registry: must not be empty/);
     });
 
     it("refuses the same registry twice, and keys nobody knows", () => {
-      const t = noSecretIn(f({ managedServiceAccount: { registryCredentials: [{ registry: REG, username: "a", password: PASSWORD }, { registry: REG, username: "b", password: TOKEN }] } }));
+      const t = noSecretIn(
+        f({
+          managedServiceAccount: {
+            registryCredentials: [
+              { registry: REG, username: "a", password: PASSWORD },
+              { registry: REG, username: "b", password: TOKEN },
+            ],
+          },
+        }),
+      );
       assert.match(t, /registryCredentials\[1\]: repeats the registry of registryCredentials\[0\]\. Give each registry once/);
-      assert.match(noSecretIn(f({ managedServiceAccount: { registryCredentials: [{ registry: REG, username: "a", pasword: PASSWORD }] } })), /registryCredentials\[0\]\.pasword: is not a field of managedServiceAccount\.registryCredentials\[0\]: did you mean password\?/);
+      assert.match(
+        noSecretIn(f({ managedServiceAccount: { registryCredentials: [{ registry: REG, username: "a", pasword: PASSWORD }] } })),
+        /registryCredentials\[0\]\.pasword: is not a field of managedServiceAccount\.registryCredentials\[0\]: did you mean password\?/,
+      );
     });
 
     it("refuses a git entry that mixes HTTPS and SSH, or whose url does not fit its form", () => {
-      assert.match(noSecretIn(f({ managedServiceAccount: { gitCredentials: [{ url: "git@127.0.0.1", username: "u", password: TOKEN, sshPrivateKey: KEY }] } })), /gitCredentials\[0\]\.sshPrivateKey: must not be given together with username\/password/);
-      assert.match(noSecretIn(f({ managedServiceAccount: { gitCredentials: [{ url: "git@127.0.0.1", username: "u", password: TOKEN }] } })), /gitCredentials\[0\]\.url: must start with https:\/\//);
-      assert.match(noSecretIn(f({ managedServiceAccount: { gitCredentials: [{ url: "https://127.0.0.1:3000", sshPrivateKey: KEY }] } })), /gitCredentials\[0\]\.url: must be an SSH location/);
-      assert.match(f({ managedServiceAccount: { gitCredentials: [{ url: "https://127.0.0.1:3000" }] } }), /gitCredentials\[0\]: must give username and password \(HTTPS\) or sshPrivateKey \(SSH\)/);
-      assert.match(noSecretIn(f({ managedServiceAccount: { gitCredentials: [{ url: "https://127.0.0.1:3000", password: TOKEN }] } })), /gitCredentials\[0\]\.username: is required with password/);
+      assert.match(
+        noSecretIn(f({ managedServiceAccount: { gitCredentials: [{ url: "git@127.0.0.1", username: "u", password: TOKEN, sshPrivateKey: KEY }] } })),
+        /gitCredentials\[0\]\.sshPrivateKey: must not be given together with username\/password/,
+      );
+      assert.match(
+        noSecretIn(f({ managedServiceAccount: { gitCredentials: [{ url: "git@127.0.0.1", username: "u", password: TOKEN }] } })),
+        /gitCredentials\[0\]\.url: must start with https:\/\//,
+      );
+      assert.match(
+        noSecretIn(f({ managedServiceAccount: { gitCredentials: [{ url: "https://127.0.0.1:3000", sshPrivateKey: KEY }] } })),
+        /gitCredentials\[0\]\.url: must be an SSH location/,
+      );
+      assert.match(
+        f({ managedServiceAccount: { gitCredentials: [{ url: "https://127.0.0.1:3000" }] } }),
+        /gitCredentials\[0\]: must give username and password \(HTTPS\) or sshPrivateKey \(SSH\)/,
+      );
+      assert.match(
+        noSecretIn(f({ managedServiceAccount: { gitCredentials: [{ url: "https://127.0.0.1:3000", password: TOKEN }] } })),
+        /gitCredentials\[0\]\.username: is required with password/,
+      );
     });
 
     it("refuses blob credentials with two forms, a host with a port, or a source that never uses them", () => {
       const blob = { source: { blob: { url: "http://127.0.0.1:8080/app.tgz", auth: "secret" } } };
-      assert.match(noSecretIn(f({ ...blob, managedServiceAccount: { blobCredentials: [{ host: "127.0.0.1", bearer: TOKEN, username: "u", password: PASSWORD }] } })), /blobCredentials\[0\]: gives username\/password and bearer, but kpack allows only one per host/);
-      assert.match(f({ ...blob, managedServiceAccount: { blobCredentials: [{ host: "127.0.0.1:8080", bearer: TOKEN }] } }), /blobCredentials\[0\]\.host: must be a bare host name/);
-      assert.match(f({ managedServiceAccount: { blobCredentials: [{ host: "127.0.0.1", bearer: TOKEN }] } }), /managedServiceAccount\.blobCredentials: are used only for a source\.blob/);
       assert.match(
-        f({ source: { blob: { url: "http://127.0.0.1:8080/app.tgz" } }, managedServiceAccount: { blobCredentials: [{ host: "127.0.0.1", bearer: TOKEN }] } }),
+        noSecretIn(
+          f({ ...blob, managedServiceAccount: { blobCredentials: [{ host: "127.0.0.1", bearer: TOKEN, username: "u", password: PASSWORD }] } }),
+        ),
+        /blobCredentials\[0\]: gives username\/password and bearer, but kpack allows only one per host/,
+      );
+      assert.match(
+        f({ ...blob, managedServiceAccount: { blobCredentials: [{ host: "127.0.0.1:8080", bearer: TOKEN }] } }),
+        /blobCredentials\[0\]\.host: must be a bare host name/,
+      );
+      assert.match(
+        f({ managedServiceAccount: { blobCredentials: [{ host: "127.0.0.1", bearer: TOKEN }] } }),
+        /managedServiceAccount\.blobCredentials: are used only for a source\.blob/,
+      );
+      assert.match(
+        f({
+          source: { blob: { url: "http://127.0.0.1:8080/app.tgz" } },
+          managedServiceAccount: { blobCredentials: [{ host: "127.0.0.1", bearer: TOKEN }] },
+        }),
         /blobCredentials: are used by kpack only when source\.blob\.auth is "secret"\. Set source\.blob\.auth to "secret"/,
       );
     });
 
     it("refuses a docker config.json that is not one, without quoting it", () => {
-      assert.match(noSecretIn(f({ managedServiceAccount: { dockerConfigJson: `{"auths": {"${REG}": {"password": "${PASSWORD}"` } })), /dockerConfigJson: must be the JSON of a docker config\.json, but is not valid JSON/);
-      assert.match(noSecretIn(f({ managedServiceAccount: { dockerConfigJson: `{"password": "${PASSWORD}"}` } })), /dockerConfigJson: must be a docker config\.json with an "auths" object/);
+      assert.match(
+        noSecretIn(f({ managedServiceAccount: { dockerConfigJson: `{"auths": {"${REG}": {"password": "${PASSWORD}"` } })),
+        /dockerConfigJson: must be the JSON of a docker config\.json, but is not valid JSON/,
+      );
+      assert.match(
+        noSecretIn(f({ managedServiceAccount: { dockerConfigJson: `{"password": "${PASSWORD}"}` } })),
+        /dockerConfigJson: must be a docker config\.json with an "auths" object/,
+      );
     });
 
     it("checks at apply what is unknown at preview", () => {
-      assert.equal(f({ managedServiceAccount: { registryCredentials: [{ registry: UNKNOWN, username: UNKNOWN, password: UNKNOWN }], dockerConfigJson: UNKNOWN } }), "");
+      assert.equal(
+        f({
+          managedServiceAccount: { registryCredentials: [{ registry: UNKNOWN, username: UNKNOWN, password: UNKNOWN }], dockerConfigJson: UNKNOWN },
+        }),
+        "",
+      );
       assert.equal(f({ managedServiceAccount: UNKNOWN }), "");
     });
 
     it("has no git or blob credentials on a Builder (kpack fetches no source for it)", () => {
-      const t = failures(builder, { tag: `${REG}/builders/java`, stack: "base", order: [{ group: [{ id: "paketo-buildpacks/java" }] }], managedServiceAccount: { gitCredentials: [] } }).join("\n");
-      assert.match(t, /managedServiceAccount\.gitCredentials: is not a field of managedServiceAccount \(it takes name, registryCredentials, dockerConfigJson\)/);
+      const t = failures(builder, {
+        tag: `${REG}/builders/java`,
+        stack: "base",
+        order: [{ group: [{ id: "paketo-buildpacks/java" }] }],
+        managedServiceAccount: { gitCredentials: [] },
+      }).join("\n");
+      assert.match(
+        t,
+        /managedServiceAccount\.gitCredentials: is not a field of managedServiceAccount \(it takes name, registryCredentials, dockerConfigJson\)/,
+      );
     });
   });
 });
@@ -287,21 +394,41 @@ describe("access: cluster-scoped kinds and Buildpack", () => {
   it("points serviceAccountRef at a managed ServiceAccount in the namespace given, and makes it there", () => {
     const obj = objectFor(clusterStore, { ...store, managedServiceAccount: { namespace: "kpack", ...creds } });
     assert.deepEqual((obj.spec as { serviceAccountRef: unknown }).serviceAccountRef, { name: "obj-clusterstore", namespace: "kpack" });
-    const companions = companionsOf(clusterStore.object, parsed(clusterStore, { ...store, managedServiceAccount: { namespace: "kpack", ...creds } }), "ClusterStore obj");
+    const companions = companionsOf(
+      clusterStore.object,
+      parsed(clusterStore, { ...store, managedServiceAccount: { namespace: "kpack", ...creds } }),
+      "ClusterStore obj",
+    );
     assert.deepEqual(companions.map((c) => `${c.kind} ${c.metadata?.namespace}/${c.metadata?.name}`).slice(-3), [
-      "ServiceAccount kpack/obj-clusterstore", "Role kpack/obj-clusterstore", "RoleBinding kpack/obj-clusterstore",
+      "ServiceAccount kpack/obj-clusterstore",
+      "Role kpack/obj-clusterstore",
+      "RoleBinding kpack/obj-clusterstore",
     ]);
-    const stack = objectFor(clusterStack, { stackId: "io.buildpacks.stacks.jammy", buildImage: `${REG}/stacks/build:1`, runImage: `${REG}/stacks/run:1`, managedServiceAccount: { name: "puller", namespace: "kpack", ...creds } });
+    const stack = objectFor(clusterStack, {
+      stackId: "io.buildpacks.stacks.jammy",
+      buildImage: `${REG}/stacks/build:1`,
+      runImage: `${REG}/stacks/run:1`,
+      managedServiceAccount: { name: "puller", namespace: "kpack", ...creds },
+    });
     assert.deepEqual((stack.spec as { serviceAccountRef: unknown }).serviceAccountRef, { name: "puller", namespace: "kpack" });
   });
 
   it("requires the namespace, and refuses serviceAccountRef with managedServiceAccount", () => {
-    assert.match(failures(clusterStore, { ...store, managedServiceAccount: creds }).join("\n"), /managedServiceAccount\.namespace: is required: the namespace of the ServiceAccount/);
     assert.match(
-      failures(clusterStore, { ...store, serviceAccountRef: { name: "sa", namespace: "kpack" }, managedServiceAccount: { namespace: "kpack" } }).join("\n"),
+      failures(clusterStore, { ...store, managedServiceAccount: creds }).join("\n"),
+      /managedServiceAccount\.namespace: is required: the namespace of the ServiceAccount/,
+    );
+    assert.match(
+      failures(clusterStore, { ...store, serviceAccountRef: { name: "sa", namespace: "kpack" }, managedServiceAccount: { namespace: "kpack" } }).join(
+        "\n",
+      ),
       /managedServiceAccount: must not be given together with serviceAccountRef/,
     );
-    assert.deepEqual(companionsOf(clusterStore.object, parsed(clusterStore, store), "ClusterStore obj"), [], "no ServiceAccount asked for, none made");
+    assert.deepEqual(
+      companionsOf(clusterStore.object, parsed(clusterStore, store), "ClusterStore obj"),
+      [],
+      "no ServiceAccount asked for, none made",
+    );
   });
 
   it("lets a ClusterBuilder use a managed ServiceAccount instead of serviceAccountRef, and still requires one of them", () => {
@@ -323,12 +450,21 @@ export function typedUsage(token: pulumi.Output<string>): void {
     tag: `${REG}/team/app`,
     builder: { kind: "ClusterBuilder", name: "default" },
     source: { git: { url: "git@127.0.0.1:team/app.git", revision: "main" } },
-    managedServiceAccount: { registryCredentials: [{ registry: REG, username: "ci", password: token }], gitCredentials: [{ url: "git@127.0.0.1", sshPrivateKey: token }] },
+    managedServiceAccount: {
+      registryCredentials: [{ registry: REG, username: "ci", password: token }],
+      gitCredentials: [{ url: "git@127.0.0.1", sshPrivateKey: token }],
+    },
   });
   const order = [{ group: [{ id: "paketo-buildpacks/java" }] }];
   new kpack.ClusterBuilder("a", { tag: `${REG}/b`, stack: "base", order, managedServiceAccount: { namespace: "kpack", dockerConfigJson: token } });
   // @ts-expect-error a ClusterBuilder takes serviceAccountRef or managedServiceAccount, not both
-  new kpack.ClusterBuilder("b", { tag: `${REG}/b`, stack: "base", order, serviceAccountRef: { name: "b", namespace: "kpack" }, managedServiceAccount: { namespace: "kpack" } });
+  new kpack.ClusterBuilder("b", {
+    tag: `${REG}/b`,
+    stack: "base",
+    order,
+    serviceAccountRef: { name: "b", namespace: "kpack" },
+    managedServiceAccount: { namespace: "kpack" },
+  });
   // @ts-expect-error a Builder's managed ServiceAccount holds registry credentials only
   new kpack.Builder("c", { tag: `${REG}/b`, stack: "base", order, managedServiceAccount: { gitCredentials: [] } });
   // @ts-expect-error a cluster-scoped kind's managed ServiceAccount needs a namespace
@@ -336,7 +472,7 @@ export function typedUsage(token: pulumi.Output<string>): void {
 }
 
 describe("access: the SDK marks every credential secret", () => {
-  const isSecret = (v: unknown) => (pulumi.Output.isInstance(v) ? pulumi.isSecret(v as pulumi.Output<unknown>) : Promise.resolve(false));
+  const isSecret = (v: unknown) => (pulumi.Output.isInstance(v) ? pulumi.isSecret(v) : Promise.resolve(false));
 
   it("wraps username, password, keys and tokens, and the docker config.json; leaves registry, url and host readable", async () => {
     const p = protectCredentials({
@@ -349,12 +485,16 @@ describe("access: the SDK marks every credential secret", () => {
     const reg = (p.registryCredentials as Record<string, unknown>[])[0];
     const git = (p.gitCredentials as Record<string, unknown>[])[0];
     const blob = (p.blobCredentials as Record<string, unknown>[])[0];
-    for (const v of [reg.username, reg.password, p.dockerConfigJson, git.sshPrivateKey, blob.bearer, blob.authorization]) assert.equal(await isSecret(v), true);
+    for (const v of [reg.username, reg.password, p.dockerConfigJson, git.sshPrivateKey, blob.bearer, blob.authorization])
+      assert.equal(await isSecret(v), true);
     for (const v of [p.name, reg.registry, git.url, git.knownHosts, blob.host]) assert.equal(typeof v, "string");
   });
 
   it("makes a credential list given as an Output secret as a whole", async () => {
-    const p = protectCredentials({ registryCredentials: pulumi.output([{ registry: REG, username: "ci", password: PASSWORD }]) }) as Record<string, unknown>;
+    const p = protectCredentials({ registryCredentials: pulumi.output([{ registry: REG, username: "ci", password: PASSWORD }]) }) as Record<
+      string,
+      unknown
+    >;
     assert.equal(await isSecret(p.registryCredentials), true);
   });
 });

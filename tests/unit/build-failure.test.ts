@@ -25,7 +25,8 @@ describe("Image: the failed step of a build pod", () => {
   });
 
   it("is told with its exit code and the end of its log, colours stripped", () => {
-    const log = "\x1b[31m======== Output: test/hello@1.0.0 ========\x1b[0m\nfail-detect: no web app here\n\nERROR: No buildpack groups passed detection.\n";
+    const log =
+      "\x1b[31m======== Output: test/hello@1.0.0 ========\x1b[0m\nfail-detect: no web app here\n\nERROR: No buildpack groups passed detection.\n";
     assert.equal(
       stepFailureDetail({ step: "detect", exitCode: 20 }, log),
       "Step detect failed (exit code 20); its log ends:\n    ======== Output: test/hello@1.0.0 ========\n    fail-detect: no web app here\n    ERROR: No buildpack groups passed detection.",

@@ -22,7 +22,13 @@ const inputs: Props = {
   triggerBuild: "1",
 };
 // The stored state: the inputs and the outputs after build #3.
-const olds: Props = { ...inputs, ready: true, buildCounter: 3, latestBuildRef: "app-build-3", latestImage: "127.0.0.1:5000/team/app@sha256:" + "a".repeat(64) };
+const olds: Props = {
+  ...inputs,
+  ready: true,
+  buildCounter: 3,
+  latestBuildRef: "app-build-3",
+  latestImage: "127.0.0.1:5000/team/app@sha256:" + "a".repeat(64),
+};
 const plan = (change: Props, from: Props = olds) => describeImageChange(from, { ...inputs, ...change });
 
 describe("Image build plan (what preview says)", () => {
@@ -34,11 +40,20 @@ describe("Image build plan (what preview says)", () => {
   });
 
   it("source and build config changes build with reason CONFIG, naming the field", () => {
-    assert.equal(plan({ source: { git: { url: "http://127.0.0.1:3000/team/other.git", revision: "main" } } }), "will build #4: CONFIG (source.git.url)");
+    assert.equal(
+      plan({ source: { git: { url: "http://127.0.0.1:3000/team/other.git", revision: "main" } } }),
+      "will build #4: CONFIG (source.git.url)",
+    );
     assert.equal(plan({ source: { blob: { url: "http://127.0.0.1:8080/app.tgz" } } }), "will build #4: CONFIG (source)");
-    assert.equal(plan({ source: { git: { url: "http://127.0.0.1:3000/team/app.git", revision: "main" }, subPath: "svc" } }), "will build #4: CONFIG (source.subPath)");
+    assert.equal(
+      plan({ source: { git: { url: "http://127.0.0.1:3000/team/app.git", revision: "main" }, subPath: "svc" } }),
+      "will build #4: CONFIG (source.subPath)",
+    );
     assert.equal(plan({ build: { env: [{ name: "BP_JVM_VERSION", value: "21" }] } }), "will build #4: CONFIG (build.env)");
-    assert.equal(plan({ build: { resources: { limits: { memory: "2Gi" } }, services: [{ kind: "Secret", name: "db" }] } }), "will build #4: CONFIG (build.resources, build.services)");
+    assert.equal(
+      plan({ build: { resources: { limits: { memory: "2Gi" } }, services: [{ kind: "Secret", name: "db" }] } }),
+      "will build #4: CONFIG (build.resources, build.services)",
+    );
   });
 
   it("a git revision change builds with reason COMMIT unless it resolves to the commit already built", () => {
@@ -49,14 +64,26 @@ describe("Image build plan (what preview says)", () => {
   });
 
   it("changes kpack builds nothing for take effect at the next build", () => {
-    assert.equal(plan({ additionalTags: ["127.0.0.1:5000/team/app:stable"] }), "no build: additionalTags take effect at the next build (change triggerBuild to build now)");
-    assert.equal(plan({ serviceAccountName: "ci" }), "no build: serviceAccountName takes effect at the next build (change triggerBuild to build now)");
+    assert.equal(
+      plan({ additionalTags: ["127.0.0.1:5000/team/app:stable"] }),
+      "no build: additionalTags take effect at the next build (change triggerBuild to build now)",
+    );
+    assert.equal(
+      plan({ serviceAccountName: "ci" }),
+      "no build: serviceAccountName takes effect at the next build (change triggerBuild to build now)",
+    );
     assert.equal(
       plan({ cache: { volume: { size: "2G" } }, failedBuildHistoryLimit: 3, imageTaggingStrategy: "None" }),
       "no build: cache, failedBuildHistoryLimit and imageTaggingStrategy take effect at the next build (change triggerBuild to build now)",
     );
-    assert.equal(plan({ build: { nodeSelector: { pool: "builds" }, buildTimeout: 600 } }), "no build: build.nodeSelector and build.buildTimeout take effect at the next build (change triggerBuild to build now)");
-    assert.equal(plan({ defaultProcess: "web", projectDescriptorPath: "ci/project.toml" }), "no build: projectDescriptorPath and defaultProcess take effect at the next build (change triggerBuild to build now)");
+    assert.equal(
+      plan({ build: { nodeSelector: { pool: "builds" }, buildTimeout: 600 } }),
+      "no build: build.nodeSelector and build.buildTimeout take effect at the next build (change triggerBuild to build now)",
+    );
+    assert.equal(
+      plan({ defaultProcess: "web", projectDescriptorPath: "ci/project.toml" }),
+      "no build: projectDescriptorPath and defaultProcess take effect at the next build (change triggerBuild to build now)",
+    );
   });
 
   it("a builder change builds (kpack's own build, or one pulumi-kpack asks for), unless opted out", () => {
@@ -65,29 +92,49 @@ describe("Image build plan (what preview says)", () => {
       plan({ builder: { kind: "Builder", name: "java" }, rebuildOnBuilderChange: false }),
       "may build #4: builder changed, unless the new builder has the buildpacks, stack and lifecycle of the last build (kpack #1198; rebuildOnBuilderChange is false)",
     );
-    assert.match(plan({ builder: { kind: "Builder", name: "java" }, skipAwait: true })!, /^may build #4: builder changed, unless .*skipAwait is set, so pulumi-kpack asks for none\)$/);
+    assert.match(
+      plan({ builder: { kind: "Builder", name: "java" }, skipAwait: true })!,
+      /^may build #4: builder changed, unless .*skipAwait is set, so pulumi-kpack asks for none\)$/,
+    );
   });
 
   it("a triggerBuild change builds with reason TRIGGER; combined reasons go in kpack's order, with what the build also applies", () => {
     assert.equal(plan({ triggerBuild: "2" }), "will build #4: TRIGGER (triggerBuild)");
     assert.equal(
-      plan({ triggerBuild: "2", source: { blob: { url: "http://127.0.0.1:8080/app.tgz" } }, builder: { kind: "Builder", name: "java" }, additionalTags: ["127.0.0.1:5000/team/app:stable"] }),
+      plan({
+        triggerBuild: "2",
+        source: { blob: { url: "http://127.0.0.1:8080/app.tgz" } },
+        builder: { kind: "Builder", name: "java" },
+        additionalTags: ["127.0.0.1:5000/team/app:stable"],
+      }),
       "will build #4: TRIGGER,CONFIG (triggerBuild, source), builder changed; it also applies additionalTags",
     );
-    assert.equal(plan({ triggerBuild: "2", skipAwait: true }), "no build: triggerBuild asks for no build while skipAwait is set (pulumi-kpack asks only while it waits)");
+    assert.equal(
+      plan({ triggerBuild: "2", skipAwait: true }),
+      "no build: triggerBuild asks for no build while skipAwait is set (pulumi-kpack asks only while it waits)",
+    );
     assert.equal(plan({ triggerBuild: undefined }), "no build: triggerBuild removed (only a new value asks for a build)");
   });
 
   it("values not known until apply make it 'may build'", () => {
-    assert.equal(plan({ source: { git: { url: UNKNOWN, revision: "main" } } }), "may build #4: CONFIG (source.git.url): source.git.url is known only at apply");
+    assert.equal(
+      plan({ source: { git: { url: UNKNOWN, revision: "main" } } }),
+      "may build #4: CONFIG (source.git.url): source.git.url is known only at apply",
+    );
     assert.equal(plan({ source: UNKNOWN }), "may build #4: CONFIG (source): source is known only at apply");
     assert.equal(plan({ source: UNKNOWN, triggerBuild: "2" }), "will build #4: TRIGGER,CONFIG (triggerBuild, source)");
-    assert.equal(plan({ build: UNKNOWN }, { ...olds, build: { env: [{ name: "A", value: "1" }], buildTimeout: 60 } }), "may build #4: CONFIG (build): build is known only at apply");
+    assert.equal(
+      plan({ build: UNKNOWN }, { ...olds, build: { env: [{ name: "A", value: "1" }], buildTimeout: 60 } }),
+      "may build #4: CONFIG (build): build is known only at apply",
+    );
     assert.equal(plan({ builder: UNKNOWN }), "may build #4: builder changed: builder is known only at apply");
   });
 
   it("settings of pulumi-kpack alone build nothing; no change says nothing", () => {
-    assert.equal(plan({ timeoutSeconds: 600, providerVersion: "0.2.0" }), "no build: only pulumi-kpack settings changed (timeoutSeconds and providerVersion)");
+    assert.equal(
+      plan({ timeoutSeconds: 600, providerVersion: "0.2.0" }),
+      "no build: only pulumi-kpack settings changed (timeoutSeconds and providerVersion)",
+    );
     assert.equal(plan({}), undefined);
   });
 
@@ -98,6 +145,9 @@ describe("Image build plan (what preview says)", () => {
 
   it("knows what every Image input does", () => {
     const told = new Set<string>(Object.values(IMAGE_INPUTS_BY_EFFECT).flat());
-    assert.deepEqual(image.keys.filter((k) => !told.has(k)), []);
+    assert.deepEqual(
+      image.keys.filter((k) => !told.has(k)),
+      [],
+    );
   });
 });

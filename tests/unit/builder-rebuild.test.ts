@@ -27,7 +27,8 @@ const NEW = { kind: "Builder", name: "java" };
 const ANNOTATION = "image.kpack.io/additionalBuildNeeded";
 
 describe("builder change: the decision (pure)", () => {
-  const at = (over: Partial<Parameters<typeof imageObject>[0]>) => imageObject({ generation: 2, observed: 2, counter: 1, buildGeneration: 1, ready: "True", reason: "UpToDate", ...over });
+  const at = (over: Partial<Parameters<typeof imageObject>[0]>) =>
+    imageObject({ generation: 2, observed: 2, counter: 1, buildGeneration: 1, ready: "True", reason: "UpToDate", ...over });
 
   it("waits until kpack has observed the generation and is not busy with an older build or the source", () => {
     assert.equal(builderRebuild(at({ observed: 1 }), 2), "wait");
@@ -60,7 +61,16 @@ describe("builder change: the decision (pure)", () => {
 
 describe("builder change: the Image wait over hand-built events", () => {
   // Generation 2 moves the Image from the ClusterBuilder to the Builder; build 1 (generation 1) made latestImage.
-  const before = imageObject({ generation: 2, observed: 1, counter: 1, buildGeneration: 1, ready: "True", reason: "UpToDate", latestImage: digestRef(1), builder: NEW });
+  const before = imageObject({
+    generation: 2,
+    observed: 1,
+    counter: 1,
+    buildGeneration: 1,
+    ready: "True",
+    reason: "UpToDate",
+    latestImage: digestRef(1),
+    builder: NEW,
+  });
   const build1 = buildObject(1, 1, "succeeded", { builder: OLD });
   /** kpack runs the build asked for, n, for generation 2 with the new builder, and records its image. */
   const triggeredBuild = (n: number) => [
@@ -88,7 +98,10 @@ describe("builder change: the Image wait over hand-built events", () => {
     assert.equal(io.patches[0].metadata?.annotations?.[ANNOTATION], "builder changed to Builder java");
     assert.equal((live.status as { latestImage?: string }).latestImage, digestRef(2), "the result is the new builder's build");
     const lines = ctx.progress.lines.join("\n");
-    assert.match(lines, /info: Image apps\/app: builder changed to Builder java, and kpack started no build \(its buildpacks, stack and lifecycle are those of the last build: kpack #1198\); asked kpack for build #2/);
+    assert.match(
+      lines,
+      /info: Image apps\/app: builder changed to Builder java, and kpack started no build \(its buildpacks, stack and lifecycle are those of the last build: kpack #1198\); asked kpack for build #2/,
+    );
     assert.match(lines, /status: waiting for kpack to start build #2 \(triggered\)/);
     assert.match(lines, /info: Image apps\/app: Build app-build-2 \(#2, TRIGGER\) succeeded/);
   });
@@ -110,7 +123,18 @@ describe("builder change: the Image wait over hand-built events", () => {
   it("an older build still running: decides only after it ends, then asks on the newest Build", async () => {
     const build2 = (state: "running" | "succeeded") => buildObject(2, 1, state, { builder: OLD });
     const io = new ReplayIO([
-      added(imageObject({ generation: 2, observed: 1, counter: 2, buildGeneration: 1, ready: "Unknown", reason: "BuildRunning", latestImage: digestRef(1), builder: NEW })),
+      added(
+        imageObject({
+          generation: 2,
+          observed: 1,
+          counter: 2,
+          buildGeneration: 1,
+          ready: "Unknown",
+          reason: "BuildRunning",
+          latestImage: digestRef(1),
+          builder: NEW,
+        }),
+      ),
       added(build1),
       added(build2("running")),
       modified(imageBuilding(2, 2, 1, digestRef(1), NEW)), // observed 2, but build 2 (generation 1) still runs
@@ -130,7 +154,16 @@ describe("builder change: the Image wait over hand-built events", () => {
   });
 
   it("after a failed build: the builder change asks for a build and waits for it", async () => {
-    const failed = imageObject({ generation: 2, observed: 2, counter: 1, buildGeneration: 1, ready: "False", reason: "BuildFailed", message: "Error: Build 'app-build-1' in namespace 'apps' failed", builder: NEW });
+    const failed = imageObject({
+      generation: 2,
+      observed: 2,
+      counter: 1,
+      buildGeneration: 1,
+      ready: "False",
+      reason: "BuildFailed",
+      message: "Error: Build 'app-build-1' in namespace 'apps' failed",
+      builder: NEW,
+    });
     const io = new ReplayIO([
       added({ ...failed, status: { ...(failed.status as object), observedGeneration: 1 } }),
       added(buildObject(1, 1, "failed", { builder: OLD })),
@@ -147,7 +180,19 @@ describe("builder change: the Image wait over hand-built events", () => {
     const io = new ReplayIO([
       added(before),
       added(build1),
-      modified(imageObject({ generation: 2, observed: 2, counter: 1, buildGeneration: 1, ready: "False", reason: "BuilderNotFound", message: "Unable to find builder java.", latestImage: digestRef(1), builder: NEW })),
+      modified(
+        imageObject({
+          generation: 2,
+          observed: 2,
+          counter: 1,
+          buildGeneration: 1,
+          ready: "False",
+          reason: "BuilderNotFound",
+          message: "Unable to find builder java.",
+          latestImage: digestRef(1),
+          builder: NEW,
+        }),
+      ),
     ]);
     await assert.rejects(awaitImage(update(io)), /^Error: Image apps\/app: BuilderNotFound: Unable to find builder java\.\.$/);
     assert.deepEqual(io.patches, []);

@@ -27,7 +27,11 @@ function builtStatus(generation: number) {
     ],
     order: [{ group: [{ id: "paketo-buildpacks/java", version: "18.5.0" }] }],
     stack: { runImage: `127.0.0.1:5000/stacks/run@${DIGEST_B}`, id: "io.buildpacks.stacks.jammy" },
-    lifecycle: { image: { latestImage: `127.0.0.1:5000/buildpacksio/lifecycle@${DIGEST_A}`, image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5" }, version: "0.20.5", api: { buildpack: "0.2", platform: "0.3" } },
+    lifecycle: {
+      image: { latestImage: `127.0.0.1:5000/buildpacksio/lifecycle@${DIGEST_A}`, image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5" },
+      version: "0.20.5",
+      api: { buildpack: "0.2", platform: "0.3" },
+    },
     latestImage: `127.0.0.1:5000/builders/java@${DIGEST_A}`,
     observedStackGeneration: 1,
     observedStoreGeneration: 1,
@@ -56,10 +60,30 @@ describe("Builder", () => {
   describe("schema", () => {
     it("accepts id entries, Buildpack and ClusterBuildpack entries, versions and optional", () => {
       const order = [
-        { group: [{ id: "paketo-buildpacks/java", version: "18.5.0" }, { id: "paketo-buildpacks/procfile", optional: true }] },
-        { group: [{ kind: "Buildpack", name: "nodejs" }, { kind: "ClusterBuildpack", name: "go", id: "paketo-buildpacks/go-dist", optional: true }] },
+        {
+          group: [
+            { id: "paketo-buildpacks/java", version: "18.5.0" },
+            { id: "paketo-buildpacks/procfile", optional: true },
+          ],
+        },
+        {
+          group: [
+            { kind: "Buildpack", name: "nodejs" },
+            { kind: "ClusterBuildpack", name: "go", id: "paketo-buildpacks/go-dist", optional: true },
+          ],
+        },
       ];
-      assert.deepEqual(failures(def, { ...good, order, store: "default", lifecycle: "lifecycle-0-20", serviceAccountName: "builder", additionalLabels: { "team/owner": "payments" } }), []);
+      assert.deepEqual(
+        failures(def, {
+          ...good,
+          order,
+          store: "default",
+          lifecycle: "lifecycle-0-20",
+          serviceAccountName: "builder",
+          additionalLabels: { "team/owner": "payments" },
+        }),
+        [],
+      );
     });
 
     it("requires tag, stack and order, with the fix in the message", () => {
@@ -72,10 +96,14 @@ describe("Builder", () => {
     });
 
     it("names the bad order entry by its path", () => {
-      const f = failures(def, { ...good, order: [{ group: [{ id: "ok/one" }] }, { group: [{ id: "ok/two" }, { kind: "ClusterStore", name: "default" }] }] });
-      assert.deepEqual(f.map((x) => x.replace(/^Builder apps\/t-[0-9a-f]{7}: /, "")), [
-        'order[1].group[1].kind: must be "Buildpack" or "ClusterBuildpack" (or leave kind out and give a buildpack id).',
-      ]);
+      const f = failures(def, {
+        ...good,
+        order: [{ group: [{ id: "ok/one" }] }, { group: [{ id: "ok/two" }, { kind: "ClusterStore", name: "default" }] }],
+      });
+      assert.deepEqual(
+        f.map((x) => x.replace(/^Builder apps\/t-[0-9a-f]{7}: /, "")),
+        ['order[1].group[1].kind: must be "Buildpack" or "ClusterBuildpack" (or leave kind out and give a buildpack id).'],
+      );
     });
 
     it("rejects image entries (kpack does not support them) and a name without kind", () => {
@@ -87,7 +115,10 @@ describe("Builder", () => {
     it("rejects a digest tag; takes any OCI image label, as kpack's webhook does", () => {
       const f = failures(def, { ...good, tag: `127.0.0.1:5000/builders/java@${DIGEST_A}` }).join("\n");
       assert.match(f, /tag: must be a tag to push to/);
-      const labels = { "-not-a-k8s-key": "x", "org.opencontainers.image.description": "has spaces, and is longer than a Kubernetes label value may be at all" };
+      const labels = {
+        "-not-a-k8s-key": "x",
+        "org.opencontainers.image.description": "has spaces, and is longer than a Kubernetes label value may be at all",
+      };
       assert.deepEqual(failures(def, { ...good, additionalLabels: labels }), []);
       assert.match(failures(def, { ...good, additionalLabels: { "": "x" } }).join("\n"), /additionalLabels\.: an image label key must not be empty/);
     });
@@ -99,7 +130,10 @@ describe("Builder", () => {
     });
 
     it("has no serviceAccountRef (that is ClusterBuilder's field)", () => {
-      assert.match(failures(def, { ...good, serviceAccountRef: { name: "a", namespace: "b" } }).join("\n"), /serviceAccountRef: is not an input of Builder: did you mean serviceAccountName\?/);
+      assert.match(
+        failures(def, { ...good, serviceAccountRef: { name: "a", namespace: "b" } }).join("\n"),
+        /serviceAccountRef: is not an input of Builder: did you mean serviceAccountName\?/,
+      );
     });
   });
 
@@ -123,14 +157,28 @@ describe("Builder", () => {
         lifecycle: "lifecycle-0-20",
         serviceAccountName: "builder",
         additionalLabels: { "team/owner": "payments" },
-        order: [{ group: [{ kind: "ClusterBuildpack", name: "go", id: "paketo-buildpacks/go-dist", version: "2.7.0", optional: true }, { id: "paketo-buildpacks/procfile" }] }],
+        order: [
+          {
+            group: [
+              { kind: "ClusterBuildpack", name: "go", id: "paketo-buildpacks/go-dist", version: "2.7.0", optional: true },
+              { id: "paketo-buildpacks/procfile" },
+            ],
+          },
+        ],
       });
       assert.deepEqual(o.spec, {
         tag: "127.0.0.1:5000/builders/java",
         stack: { kind: "ClusterStack", name: "base" },
         store: { kind: "ClusterStore", name: "default" },
         lifecycle: { kind: "ClusterLifecycle", name: "lifecycle-0-20" },
-        order: [{ group: [{ kind: "ClusterBuildpack", name: "go", id: "paketo-buildpacks/go-dist", version: "2.7.0", optional: true }, { id: "paketo-buildpacks/procfile" }] }],
+        order: [
+          {
+            group: [
+              { kind: "ClusterBuildpack", name: "go", id: "paketo-buildpacks/go-dist", version: "2.7.0", optional: true },
+              { id: "paketo-buildpacks/procfile" },
+            ],
+          },
+        ],
         additionalLabels: { "team/owner": "payments" },
         serviceAccountName: "builder",
       });
@@ -191,7 +239,12 @@ describe("Builder", () => {
     });
 
     it("stays pending while kpack waits for a stack, store or lifecycle it will retry on", () => {
-      for (const msg of ["Error: clusterstack 'base' is not ready", "Error: clusterlifecycle 'default-lifecycle' is not ready", 'clusterstack.kpack.io "base" not found', 'clusterstore.kpack.io "default" not found']) {
+      for (const msg of [
+        "Error: clusterstack 'base' is not ready",
+        "Error: clusterlifecycle 'default-lifecycle' is not ready",
+        'clusterstack.kpack.io "base" not found',
+        'clusterstore.kpack.io "default" not found',
+      ]) {
         const r = builderReadiness(b(1, failedStatus(1, msg, false)));
         assert.equal(r.state, "pending", msg);
         assert.match((r as { message: string }).message, new RegExp(msg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));

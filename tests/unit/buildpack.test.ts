@@ -19,7 +19,10 @@ describe("Buildpack", () => {
       assert.match(f, /serviceAccountName: must be lower-case/);
     });
     it("has no serviceAccountRef (that is ClusterBuildpack's field)", () => {
-      assert.match(failures(def, { image: "127.0.0.1:5000/paketobuildpacks/java:18", serviceAccountRef: { name: "a", namespace: "b" } }).join("\n"), /serviceAccountRef: is not an input of Buildpack: did you mean serviceAccountName\?/);
+      assert.match(
+        failures(def, { image: "127.0.0.1:5000/paketobuildpacks/java:18", serviceAccountRef: { name: "a", namespace: "b" } }).join("\n"),
+        /serviceAccountRef: is not an input of Buildpack: did you mean serviceAccountName\?/,
+      );
     });
   });
 
@@ -48,7 +51,10 @@ describe("Buildpack", () => {
       {
         observedGeneration: 1,
         conditions: [ready()],
-        buildpacks: [buildpackStatus("paketo-buildpacks/java", "18.5.0", "http://127.0.0.1/paketo-buildpacks/java"), buildpackStatus("paketo-buildpacks/bellsoft-liberica", "11.2.1")],
+        buildpacks: [
+          buildpackStatus("paketo-buildpacks/java", "18.5.0", "http://127.0.0.1/paketo-buildpacks/java"),
+          buildpackStatus("paketo-buildpacks/bellsoft-liberica", "11.2.1"),
+        ],
       },
       "apps",
     );
@@ -63,7 +69,15 @@ describe("Buildpack", () => {
   it("readiness follows Ready at the current generation", () => {
     assert.deepEqual(readyCondition(live("Buildpack", "java", 3, { observedGeneration: 3, conditions: [ready()] }, "apps")), { state: "ready" });
     assert.equal(readyCondition(live("Buildpack", "java", 3, { observedGeneration: 2, conditions: [ready()] }, "apps")).state, "pending");
-    const r = readyCondition(live("Buildpack", "java", 1, { observedGeneration: 1, conditions: [notReady("GET http://127.0.0.1:5000/v2/paketobuildpacks/jav/manifests/18: MANIFEST_UNKNOWN")] }, "apps"));
+    const r = readyCondition(
+      live(
+        "Buildpack",
+        "java",
+        1,
+        { observedGeneration: 1, conditions: [notReady("GET http://127.0.0.1:5000/v2/paketobuildpacks/jav/manifests/18: MANIFEST_UNKNOWN")] },
+        "apps",
+      ),
+    );
     assert.equal(r.state, "failed");
     assert.match((r as { message: string }).message, /MANIFEST_UNKNOWN/);
   });

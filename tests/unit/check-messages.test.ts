@@ -20,7 +20,8 @@ import { fieldPaths } from "../../schema/walk";
  */
 
 // zod 4's English defaults (zod/v4/locales/en.js): none may reach a user.
-const ZOD_DEFAULT = /Invalid (input|option|string|number|key|discriminator|value|element|union|type)|Too (big|small):|Unrecognized keys?:|expected .+, received|Required$/;
+const ZOD_DEFAULT =
+  /Invalid (input|option|string|number|key|discriminator|value|element|union|type)|Too (big|small):|Unrecognized keys?:|expected .+, received|Required$/;
 
 // A valid program for each kind: the base each wrong value is put into.
 const KINDS: Array<[ResourceDefinition<CommonInputs>, Props]> = [
@@ -30,9 +31,25 @@ const KINDS: Array<[ResourceDefinition<CommonInputs>, Props]> = [
   [clusterBuildpack, { image: "127.0.0.1:5000/buildpacks/java:18" }],
   [buildpack, { namespace: "apps", image: "127.0.0.1:5000/buildpacks/java:18" }],
   [builder, { namespace: "apps", tag: "127.0.0.1:5000/builders/java", stack: "base", order: [{ group: [{ id: "paketo-buildpacks/java" }] }] }],
-  [clusterBuilder, { tag: "127.0.0.1:5000/builders/java", stack: "base", serviceAccountRef: { name: "builder", namespace: "kpack" }, order: [{ group: [{ id: "paketo-buildpacks/java" }] }] }],
-  [image, { namespace: "apps", tag: "127.0.0.1:5000/team/app", builder: { kind: "ClusterBuilder", name: "default" }, source: { git: { url: "https://127.0.0.1:3000/team/app.git", revision: "main" } } }],
-  [kpackInstallation as unknown as ResourceDefinition<CommonInputs>, { version: "0.17.2" }],
+  [
+    clusterBuilder,
+    {
+      tag: "127.0.0.1:5000/builders/java",
+      stack: "base",
+      serviceAccountRef: { name: "builder", namespace: "kpack" },
+      order: [{ group: [{ id: "paketo-buildpacks/java" }] }],
+    },
+  ],
+  [
+    image,
+    {
+      namespace: "apps",
+      tag: "127.0.0.1:5000/team/app",
+      builder: { kind: "ClusterBuilder", name: "default" },
+      source: { git: { url: "https://127.0.0.1:3000/team/app.git", revision: "main" } },
+    },
+  ],
+  [kpackInstallation, { version: "0.17.2" }],
 ];
 
 const WRONG: unknown[] = [42, 1.5, -1, true, false, "x", "", null, [], ["x"], [42], {}, { kind: "ClusterStack", name: "base" }, { x: 1 }];
@@ -70,7 +87,9 @@ describe("check messages", () => {
       });
 
       it("answers every wrong-typed value in every field with the field and what it takes, never a zod default", () => {
-        const paths = fieldPaths(def.schema.inputs).filter((p) => !["logicalName", "providerVersion", "resourceUrn", "autoNamed"].includes(String(p[0])));
+        const paths = fieldPaths(def.schema.inputs).filter(
+          (p) => !["logicalName", "providerVersion", "resourceUrn", "autoNamed"].includes(String(p[0])),
+        );
         assert.ok(paths.length >= 3, `${def.kind} has fields`);
         const bad: string[] = [];
         let checked = 0;
@@ -78,7 +97,8 @@ describe("check messages", () => {
           for (const value of WRONG) {
             for (const reason of reasons(def, withValue(good, path, value))) {
               checked++;
-              if (ZOD_DEFAULT.test(reason) || !/^\S+ [^:]+: \S.*: \S/.test(reason)) bad.push(`${formatPath(path)} = ${JSON.stringify(value)}: ${reason}`);
+              if (ZOD_DEFAULT.test(reason) || !/^\S+ [^:]+: \S.*: \S/.test(reason))
+                bad.push(`${formatPath(path)} = ${JSON.stringify(value)}: ${reason}`);
             }
           }
         }
@@ -103,8 +123,14 @@ describe("check messages", () => {
         one(builder, { ...goodBuilder, stack: { kind: "ClusterStack", name: "base" } }),
         /: stack: takes a ClusterStack resource or its name, not an object \{kind, name\}\. Pass the ClusterStack resource, or its name, e\.g\. "base"\.$/,
       );
-      assert.match(one(clusterBuilder, { ...KINDS.find(([d]) => d === clusterBuilder)![1], store: { kind: "ClusterStore", name: "s" } }), /: store: takes a ClusterStore resource or its name, not an object \{kind, name\}/);
-      assert.match(one(builder, { ...goodBuilder, lifecycle: ["default-lifecycle"] }), /: lifecycle: takes a ClusterLifecycle resource or its name, not a list/);
+      assert.match(
+        one(clusterBuilder, { ...KINDS.find(([d]) => d === clusterBuilder)![1], store: { kind: "ClusterStore", name: "s" } }),
+        /: store: takes a ClusterStore resource or its name, not an object \{kind, name\}/,
+      );
+      assert.match(
+        one(builder, { ...goodBuilder, lifecycle: ["default-lifecycle"] }),
+        /: lifecycle: takes a ClusterLifecycle resource or its name, not a list/,
+      );
     });
 
     it("an Image's builder: the resource or {kind, name}, not a bare name", () => {
@@ -120,12 +146,21 @@ describe("check messages", () => {
         /: order\[0\]\.group\[0\]: must be \{id: "paketo-buildpacks\/java"\}, \{kind: "Buildpack" \| "ClusterBuildpack", name\}, or \{buildpack: <Buildpack or ClusterBuildpack resource>\}, not a string\.$/,
       );
       const r = reasons(builder, { ...goodBuilder, order: [{ group: [{ buildpack: "java" }] }] }).join("\n");
-      assert.match(r, /: order\[0\]\.group\[0\]\.buildpack: takes a Buildpack or ClusterBuildpack resource \(pulumi-kpack turns it into its kind and name\)\. To name one, give \{kind: "Buildpack" \| "ClusterBuildpack", name\} instead\./);
+      assert.match(
+        r,
+        /: order\[0\]\.group\[0\]\.buildpack: takes a Buildpack or ClusterBuildpack resource \(pulumi-kpack turns it into its kind and name\)\. To name one, give \{kind: "Buildpack" \| "ClusterBuildpack", name\} instead\./,
+      );
     });
 
     it("installKpack: false or the options object", () => {
-      assert.match(one(image, { ...goodImage, installKpack: true }), /: installKpack: must be false or an object \{version\?, manifestUrl\?, manifestFile\?, manifestYaml\?, skipAwait\?, timeoutSeconds\?\}, but is true\.$/);
-      assert.match(one(image, { ...goodImage, installKpack: { version: 17 } }), /: installKpack\.version: must be a string, but is a whole number\.$/);
+      assert.match(
+        one(image, { ...goodImage, installKpack: true }),
+        /: installKpack: must be false or an object \{version\?, manifestUrl\?, manifestFile\?, manifestYaml\?, skipAwait\?, timeoutSeconds\?\}, but is true\.$/,
+      );
+      assert.match(
+        one(image, { ...goodImage, installKpack: { version: 17 } }),
+        /: installKpack\.version: must be a string, but is a whole number\.$/,
+      );
     });
   });
 });

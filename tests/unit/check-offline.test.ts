@@ -56,28 +56,40 @@ describe("check: cluster access, offline", () => {
     const f = failures({ kubeconfig: broken });
     assert.equal(f.length, 1);
     assert.equal(f[0].property, "kubeconfig");
-    assert.match(f[0].reason, /^ClusterStack base-[0-9a-f]{7}: kubeconfig: cannot be read as a kubeconfig \(.+\)\. Give the contents of a kubeconfig file, not its path/);
+    assert.match(
+      f[0].reason,
+      /^ClusterStack base-[0-9a-f]{7}: kubeconfig: cannot be read as a kubeconfig \(.+\)\. Give the contents of a kubeconfig file, not its path/,
+    );
     assert.doesNotMatch(f[0].reason, new RegExp(TOKEN));
   });
 
   it("refuses a kubeconfig input that is a path rather than contents", () => {
     const f = failures({ kubeconfig: "/home/me/.kube/config" });
     assert.equal(f.length, 1);
-    assert.match(f[0].reason, /kubeconfig: is not a kubeconfig: it has no clusters and no contexts\. Give the contents of a kubeconfig file, not its path/);
+    assert.match(
+      f[0].reason,
+      /kubeconfig: is not a kubeconfig: it has no clusters and no contexts\. Give the contents of a kubeconfig file, not its path/,
+    );
   });
 
   it("refuses a context input the kubeconfig does not have, listing those it has", () => {
     const f = failures({ kubeconfig: kubeconfig(["dev", "prod"]), context: "staging" });
     assert.equal(f.length, 1);
     assert.equal(f[0].property, "context");
-    assert.match(f[0].reason, /context: the kubeconfig input has no context "staging" \(it has: dev, prod\)\. Set context to a context the kubeconfig has, or leave it out/);
+    assert.match(
+      f[0].reason,
+      /context: the kubeconfig input has no context "staging" \(it has: dev, prod\)\. Set context to a context the kubeconfig has, or leave it out/,
+    );
   });
 
   it("refuses a context whose cluster the kubeconfig does not have", () => {
     const config = kubeconfig(["dev"]).replace("- name: local\n", "- name: elsewhere\n");
     const f = failures({ kubeconfig: config, context: "dev" });
     assert.equal(f.length, 1);
-    assert.match(f[0].reason, /: context: context "dev" of the kubeconfig input names cluster "local", which the kubeconfig does not have\. Set context to a context/);
+    assert.match(
+      f[0].reason,
+      /: context: context "dev" of the kubeconfig input names cluster "local", which the kubeconfig does not have\. Set context to a context/,
+    );
   });
 
   it("refuses a kubeconfig whose current-context names no cluster when no context is given", () => {
@@ -90,13 +102,19 @@ describe("check: cluster access, offline", () => {
     setStackAccess({ kubeconfig: `clusters: [unbalanced\n  token: ${TOKEN}` });
     const broken = failures({});
     assert.equal(broken.length, 1);
-    assert.match(broken[0].reason, /: stack config kpack:kubeconfig: cannot be read as a kubeconfig \(.+\)\. Set it to a kubeconfig file's contents: pulumi config set --secret kpack:kubeconfig/);
+    assert.match(
+      broken[0].reason,
+      /: stack config kpack:kubeconfig: cannot be read as a kubeconfig \(.+\)\. Set it to a kubeconfig file's contents: pulumi config set --secret kpack:kubeconfig/,
+    );
     assert.doesNotMatch(broken[0].reason, new RegExp(TOKEN));
 
     setStackAccess({ kubeconfig: kubeconfig(["dev"]), context: "prod" });
     const ctx = failures({});
     assert.equal(ctx.length, 1);
-    assert.match(ctx[0].reason, /: stack config kpack:context: the kubeconfig in stack config kpack:kubeconfig has no context "prod" \(it has: dev\)\. Set it to a context the kubeconfig has \(pulumi config set kpack:context <name>\)/);
+    assert.match(
+      ctx[0].reason,
+      /: stack config kpack:context: the kubeconfig in stack config kpack:kubeconfig has no context "prod" \(it has: dev\)\. Set it to a context the kubeconfig has \(pulumi config set kpack:context <name>\)/,
+    );
   });
 
   it("checks a context input against the stack's kubeconfig, and ignores the stack's context for a kubeconfig input", () => {
@@ -131,8 +149,14 @@ describe("check: source URLs kpack can fetch", () => {
     assert.deepEqual(reasons({ blob: { url: "http://127.0.0.1:8080/app.tgz" } }), []);
     assert.deepEqual(reasons({ blob: { url: "https://127.0.0.1:8443/src/app.zip?sig=x" } }), []);
     const [notUrl] = reasons({ blob: { url: "not-a-url" } });
-    assert.match(notUrl, /^Image apps\/app-[0-9a-f]{7}: source\.blob\.url: must be an http:\/\/ or https:\/\/ URL of a zip or tar archive, e\.g\. https:\/\/\S+\/app\.tgz\.$/);
-    assert.match(reasons({ blob: { url: "ftp://127.0.0.1/app.tgz" } })[0], /source\.blob\.url: must be an http:\/\/ or https:\/\/ URL \(kpack downloads the archive over HTTP\), not ftp:/);
+    assert.match(
+      notUrl,
+      /^Image apps\/app-[0-9a-f]{7}: source\.blob\.url: must be an http:\/\/ or https:\/\/ URL of a zip or tar archive, e\.g\. https:\/\/\S+\/app\.tgz\.$/,
+    );
+    assert.match(
+      reasons({ blob: { url: "ftp://127.0.0.1/app.tgz" } })[0],
+      /source\.blob\.url: must be an http:\/\/ or https:\/\/ URL \(kpack downloads the archive over HTTP\), not ftp:/,
+    );
     assert.match(reasons({ blob: { url: "file:///srv/app.tgz" } })[0], /not file:/);
     assert.deepEqual(reasons({ blob: { url: UNKNOWN } }), []);
   });
@@ -171,7 +195,11 @@ describe("check: source URLs kpack can fetch", () => {
   });
 
   it("never quotes the URL (it may carry a token)", () => {
-    for (const problem of [gitUrlProblem(`htps://ci:${TOKEN}@127.0.0.1/app.git`), blobUrlProblem(`ftp://ci:${TOKEN}@127.0.0.1/app.tgz`), blobUrlProblem(`${TOKEN} not a url`)]) {
+    for (const problem of [
+      gitUrlProblem(`htps://ci:${TOKEN}@127.0.0.1/app.git`),
+      blobUrlProblem(`ftp://ci:${TOKEN}@127.0.0.1/app.tgz`),
+      blobUrlProblem(`${TOKEN} not a url`),
+    ]) {
       assert.ok(problem);
       assert.doesNotMatch(problem, new RegExp(TOKEN));
     }

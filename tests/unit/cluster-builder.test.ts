@@ -20,7 +20,10 @@ describe("ClusterBuilder", () => {
 
     it("requires serviceAccountRef, and both of its fields", () => {
       const { serviceAccountRef: _, ...noSa } = good;
-      assert.match(failures(def, noSa).join("\n"), /^ClusterBuilder t-[0-9a-f]{7}: serviceAccountRef: is required: the ServiceAccount kpack pushes the builder with/);
+      assert.match(
+        failures(def, noSa).join("\n"),
+        /^ClusterBuilder t-[0-9a-f]{7}: serviceAccountRef: is required: the ServiceAccount kpack pushes the builder with/,
+      );
       assert.match(failures(def, { ...good, serviceAccountRef: { name: "builder" } }).join("\n"), /serviceAccountRef\.namespace:/);
     });
 
@@ -31,7 +34,10 @@ describe("ClusterBuilder", () => {
     });
 
     it("has neither namespace nor serviceAccountName", () => {
-      assert.match(failures(def, { ...good, namespace: "apps", serviceAccountName: "x" }).join("\n"), /namespace: is not an input of ClusterBuilder: a ClusterBuilder is cluster-scoped and has no namespace\. Remove it\.\n.*serviceAccountName: is not an input of ClusterBuilder: did you mean serviceAccountRef\?/);
+      assert.match(
+        failures(def, { ...good, namespace: "apps", serviceAccountName: "x" }).join("\n"),
+        /namespace: is not an input of ClusterBuilder: a ClusterBuilder is cluster-scoped and has no namespace\. Remove it\.\n.*serviceAccountName: is not an input of ClusterBuilder: did you mean serviceAccountRef\?/,
+      );
     });
   });
 

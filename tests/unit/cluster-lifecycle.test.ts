@@ -9,7 +9,10 @@ describe("ClusterLifecycle", () => {
   describe("schema", () => {
     it("accepts an image and an optional serviceAccountRef", () => {
       assert.deepEqual(failures(def, { image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5" }), []);
-      assert.deepEqual(failures(def, { image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5", serviceAccountRef: { name: "puller", namespace: "kpack" } }), []);
+      assert.deepEqual(
+        failures(def, { image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5", serviceAccountRef: { name: "puller", namespace: "kpack" } }),
+        [],
+      );
     });
     it("requires the image and rejects a malformed one", () => {
       assert.match(failures(def, {}).join("\n"), /ClusterLifecycle t-[0-9a-f]{7}: image: is required: an image reference/);
@@ -18,7 +21,10 @@ describe("ClusterLifecycle", () => {
   });
 
   it("writes spec.image (inline, as kpack's ImageSource) and the serviceAccountRef", () => {
-    const o = objectFor(clusterLifecycle, { image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5", serviceAccountRef: { name: "puller", namespace: "kpack" } });
+    const o = objectFor(clusterLifecycle, {
+      image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5",
+      serviceAccountRef: { name: "puller", namespace: "kpack" },
+    });
     assert.deepEqual(o.spec, { image: "127.0.0.1:5000/buildpacksio/lifecycle:0.20.5", serviceAccountRef: { name: "puller", namespace: "kpack" } });
   });
 
@@ -30,7 +36,10 @@ describe("ClusterLifecycle", () => {
       version: "0.20.5",
       api: { buildpack: "0.2", platform: "0.3" },
       // Go nil slices serialize as null.
-      apis: { buildpack: { deprecated: null, supported: ["0.7", "0.8", "0.9", "0.10", "0.11"] }, platform: { deprecated: null, supported: ["0.7", "0.8", "0.9", "0.10", "0.11", "0.12", "0.13", "0.14"] } },
+      apis: {
+        buildpack: { deprecated: null, supported: ["0.7", "0.8", "0.9", "0.10", "0.11"] },
+        platform: { deprecated: null, supported: ["0.7", "0.8", "0.9", "0.10", "0.11", "0.12", "0.13", "0.14"] },
+      },
     });
     const out = clusterLifecycle.object.outputs(o);
     assert.equal(out.resolvedImage, `127.0.0.1:5000/buildpacksio/lifecycle@${DIGEST_A}`);
@@ -44,7 +53,14 @@ describe("ClusterLifecycle", () => {
   });
 
   it("outputs nothing resolved before kpack has reconciled it", () => {
-    const out = clusterLifecycle.object.outputs(live("ClusterLifecycle", "l", 1, { observedGeneration: 0, image: {}, api: {}, apis: { buildpack: { deprecated: null, supported: null }, platform: { deprecated: null, supported: null } } }));
+    const out = clusterLifecycle.object.outputs(
+      live("ClusterLifecycle", "l", 1, {
+        observedGeneration: 0,
+        image: {},
+        api: {},
+        apis: { buildpack: { deprecated: null, supported: null }, platform: { deprecated: null, supported: null } },
+      }),
+    );
     assert.equal(out.resolvedImage, undefined);
     assert.equal(out.version, undefined);
     assert.equal(out.api, undefined);
@@ -52,7 +68,12 @@ describe("ClusterLifecycle", () => {
   });
 
   it("fails with kpack's message when the image cannot be read", () => {
-    const r = readyCondition(live("ClusterLifecycle", "l", 1, { observedGeneration: 1, conditions: [notReady("unable to find lifecycle metadata label io.buildpacks.lifecycle.metadata")] }));
+    const r = readyCondition(
+      live("ClusterLifecycle", "l", 1, {
+        observedGeneration: 1,
+        conditions: [notReady("unable to find lifecycle metadata label io.buildpacks.lifecycle.metadata")],
+      }),
+    );
     assert.deepEqual(r, { state: "failed", message: "unable to find lifecycle metadata label io.buildpacks.lifecycle.metadata" });
   });
 });

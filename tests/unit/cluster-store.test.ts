@@ -22,7 +22,10 @@ describe("ClusterStore", () => {
       assert.match(f[0], /sources\[1\]\.image: must be an image reference/);
     });
     it("rejects a plain string as a source and a serviceAccountRef without namespace", () => {
-      assert.match(failures(def, { sources: ["127.0.0.1:5000/paketobuildpacks/java"] }).join("\n"), /sources\[0\]: must be an object \{image\}, but is a string/);
+      assert.match(
+        failures(def, { sources: ["127.0.0.1:5000/paketobuildpacks/java"] }).join("\n"),
+        /sources\[0\]: must be an object \{image\}, but is a string/,
+      );
       assert.match(failures(def, { ...good, serviceAccountRef: { name: "sa" } }).join("\n"), /serviceAccountRef\.namespace/);
     });
   });
@@ -64,8 +67,14 @@ describe("ClusterStore", () => {
     assert.equal(readyCondition(live("ClusterStore", "s", 2, { observedGeneration: 1, conditions: [ready()] })).state, "pending");
     // kpack's CreateStatusWithReadyCondition: Ready=False with the error as message and no reason.
     const r = readyCondition(
-      live("ClusterStore", "s", 1, { observedGeneration: 1, conditions: [notReady("GET http://127.0.0.1:5000/v2/buildpacks/java/manifests/18.5.0: UNAUTHORIZED: authentication required")] }),
+      live("ClusterStore", "s", 1, {
+        observedGeneration: 1,
+        conditions: [notReady("GET http://127.0.0.1:5000/v2/buildpacks/java/manifests/18.5.0: UNAUTHORIZED: authentication required")],
+      }),
     );
-    assert.deepEqual(r, { state: "failed", message: "GET http://127.0.0.1:5000/v2/buildpacks/java/manifests/18.5.0: UNAUTHORIZED: authentication required" });
+    assert.deepEqual(r, {
+      state: "failed",
+      message: "GET http://127.0.0.1:5000/v2/buildpacks/java/manifests/18.5.0: UNAUTHORIZED: authentication required",
+    });
   });
 });

@@ -15,7 +15,9 @@ describe("readyCondition", () => {
     assert.deepEqual(readyCondition(obj(2, { observedGeneration: 2, conditions: [{ type: "Ready", status: "True" }] })), { state: "ready" });
   });
   it("fails with kpack's reason and message on Ready=False", () => {
-    const r = readyCondition(obj(1, { observedGeneration: 1, conditions: [{ type: "Ready", status: "False", reason: "ReconcileFailed", message: "no such image" }] }));
+    const r = readyCondition(
+      obj(1, { observedGeneration: 1, conditions: [{ type: "Ready", status: "False", reason: "ReconcileFailed", message: "no such image" }] }),
+    );
     assert.deepEqual(r, { state: "failed", message: "ReconcileFailed: no such image" });
   });
   it("is pending while Ready is Unknown, and says why", () => {

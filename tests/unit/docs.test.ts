@@ -24,10 +24,13 @@ function readmeBlocks(): Array<{ name: string; code: string }> {
 
 function examplePrograms(): Array<{ name: string; code: string }> {
   const dir = path.join(root, "examples");
-  return fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, "index.ts"))).map((d) => ({
-    name: `examples/${d}/index.ts`,
-    code: fs.readFileSync(path.join(dir, d, "index.ts"), "utf8"),
-  }));
+  return fs
+    .readdirSync(dir)
+    .filter((d) => fs.existsSync(path.join(dir, d, "index.ts")))
+    .map((d) => ({
+      name: `examples/${d}/index.ts`,
+      code: fs.readFileSync(path.join(dir, d, "index.ts"), "utf8"),
+    }));
 }
 
 /** Diagnostics of each file, compiled as a user's program would be (strict). */
@@ -56,10 +59,13 @@ function typeCheck(files: Array<{ name: string; code: string }>): Map<string, st
     paths.forEach((p, i) => {
       const sf = program.getSourceFile(p)!;
       const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
-      out.set(files[i].name, diags.map((d) => {
-        const pos = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start).line + 1 : 0;
-        return `line ${pos}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
-      }));
+      out.set(
+        files[i].name,
+        diags.map((d) => {
+          const pos = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start).line + 1 : 0;
+          return `line ${pos}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+        }),
+      );
     });
     return out;
   } finally {

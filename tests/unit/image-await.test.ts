@@ -22,8 +22,13 @@ type Events = ReturnType<typeof loadRecording>["events"];
 function context(io: ReplayIO, events: Events, name: string): AwaitContext<ImageInputs> & { progress: ReturnType<typeof progress> } {
   const namespace = events.find((e) => e.object.kind === "Image")?.object.metadata?.namespace;
   const parsed = image.inputs.parse({
-    logicalName: name, providerVersion: "0", name, namespace,
-    tag: "127.0.0.1:5000/team/app", builder: { kind: "Builder", name: "b" }, source: { blob: { url: "http://127.0.0.1:9/app.tgz" } },
+    logicalName: name,
+    providerVersion: "0",
+    name,
+    namespace,
+    tag: "127.0.0.1:5000/team/app",
+    builder: { kind: "Builder", name: "b" },
+    source: { blob: { url: "http://127.0.0.1:9/app.tgz" } },
   });
   return {
     io,
@@ -47,13 +52,22 @@ const lastBuild = (events: Events) => [...events].reverse().find((e) => e.object
 describe("Image wait loop over recorded Image and Build events", () => {
   it("first build: follows the Build's steps and ends with the image the Build pushed", async () => {
     const { events, ctx } = setup("image-build-succeeded.json", "app");
-    assert.ok(events.some((e) => e.object.kind === "Build"), "the recording has the Build's events");
+    assert.ok(
+      events.some((e) => e.object.kind === "Build"),
+      "the recording has the Build's events",
+    );
     const live = await awaitImage(ctx);
     const built = (lastBuild(events)?.status as { latestImage?: string }).latestImage;
     assert.match(String(built), /@sha256:[0-9a-f]{64}$/);
     assert.equal((live.status as { latestImage?: string }).latestImage, built, "the wait ends when the Image records the Build's image");
-    assert.ok(ctx.progress.lines.some((l) => /^status: Build app-build-1 \(#1, CONFIG\) running, steps done: .+/.test(l)), ctx.progress.lines.join("\n"));
-    assert.ok(ctx.progress.lines.some((l) => /^info: Image .*app: Build app-build-1 \(#1, CONFIG\) succeeded: /.test(l)), ctx.progress.lines.join("\n"));
+    assert.ok(
+      ctx.progress.lines.some((l) => /^status: Build app-build-1 \(#1, CONFIG\) running, steps done: .+/.test(l)),
+      ctx.progress.lines.join("\n"),
+    );
+    assert.ok(
+      ctx.progress.lines.some((l) => /^info: Image .*app: Build app-build-1 \(#1, CONFIG\) succeeded: /.test(l)),
+      ctx.progress.lines.join("\n"),
+    );
   });
 
   it("a failed build fails the wait with the Build's name, its reason and where its logs are", async () => {
@@ -64,7 +78,10 @@ describe("Image wait loop over recorded Image and Build events", () => {
       assert.match(e.message, /^Image .*\/app: Build app-build-3 failed: .*build.*kubectl logs -n \S+ \S+ --all-containers/s);
       return true;
     });
-    assert.ok(ctx.progress.lines.some((l) => /Build app-build-3 .*running/.test(l)), "it followed the build while it ran");
+    assert.ok(
+      ctx.progress.lines.some((l) => /Build app-build-3 .*running/.test(l)),
+      "it followed the build while it ran",
+    );
   });
 
   it("a Builder that does not exist fails at once with kpack's reason, watching no Build", async () => {
@@ -89,7 +106,9 @@ describe("Image wait loop over recorded Image and Build events", () => {
   it("runs out of time with a TimeoutError that says where the build stood", async () => {
     const r = loadRecording("image-build-succeeded.json");
     // Cut the recording while the build runs.
-    const cut = r.events.findIndex((e) => e.object.kind === "Build" && ((e.object.status as { stepsCompleted?: string[] })?.stepsCompleted?.length ?? 0) > 0);
+    const cut = r.events.findIndex(
+      (e) => e.object.kind === "Build" && ((e.object.status as { stepsCompleted?: string[] })?.stepsCompleted?.length ?? 0) > 0,
+    );
     assert.ok(cut > 0);
     const events = r.events.slice(0, cut + 1);
     const ctx = context(new ReplayIO(events), events, "app");

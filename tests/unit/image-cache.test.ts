@@ -10,7 +10,12 @@ import type { KubeObject } from "../../provider/kube/objects";
  */
 const vol = (size: string, storageClassName?: string) => ({ volume: { size, ...(storageClassName ? { storageClassName } : {}) } });
 const reg = (tag: string) => ({ registry: { tag } });
-const liveWith = (cache: unknown): KubeObject => ({ apiVersion: "kpack.io/v1alpha2", kind: "Image", metadata: { name: "app" }, spec: { tag: "127.0.0.1:5000/team/app", cache } });
+const liveWith = (cache: unknown): KubeObject => ({
+  apiVersion: "kpack.io/v1alpha2",
+  kind: "Image",
+  metadata: { name: "app" },
+  spec: { tag: "127.0.0.1:5000/team/app", cache },
+});
 const paths = (old: Parameters<typeof cacheTransitionProblems>[0], next: Parameters<typeof cacheTransitionProblems>[1]) =>
   cacheTransitionProblems(old, next).map((p) => p.path);
 
@@ -51,8 +56,12 @@ describe("Image cache (pure)", () => {
   });
 
   it("replaces a cache of the other kind (kpack's unowned default volume) in one merge patch", () => {
-    assert.deepEqual(cacheReplacementPatch(liveWith({ volume: { size: "2G" } }), reg("127.0.0.1:5000/team/app-cache")), { spec: { cache: { volume: null, registry: { tag: "127.0.0.1:5000/team/app-cache" } } } });
-    assert.deepEqual(cacheReplacementPatch(liveWith({ registry: { tag: "127.0.0.1:5000/team/app-cache" } }), vol("3G")), { spec: { cache: { registry: null, volume: { size: "3G" } } } });
+    assert.deepEqual(cacheReplacementPatch(liveWith({ volume: { size: "2G" } }), reg("127.0.0.1:5000/team/app-cache")), {
+      spec: { cache: { volume: null, registry: { tag: "127.0.0.1:5000/team/app-cache" } } },
+    });
+    assert.deepEqual(cacheReplacementPatch(liveWith({ registry: { tag: "127.0.0.1:5000/team/app-cache" } }), vol("3G")), {
+      spec: { cache: { registry: null, volume: { size: "3G" } } },
+    });
     assert.equal(cacheReplacementPatch(liveWith({ volume: { size: "2G" } }), vol("3G")), undefined);
     assert.equal(cacheReplacementPatch(liveWith(undefined), reg("127.0.0.1:5000/team/app-cache")), undefined);
     assert.equal(cacheReplacementPatch(undefined, reg("127.0.0.1:5000/team/app-cache")), undefined);
@@ -60,7 +69,10 @@ describe("Image cache (pure)", () => {
   });
 
   it("names a volume the program cannot replace kpack's default with, before anything is written", () => {
-    assert.match(liveVolumeConflict(liveWith({ volume: { size: "2G" } }), vol("1G")) ?? "", /the Image has a 2G volume cache \(kpack's default\): kpack cannot shrink/);
+    assert.match(
+      liveVolumeConflict(liveWith({ volume: { size: "2G" } }), vol("1G")) ?? "",
+      /the Image has a 2G volume cache \(kpack's default\): kpack cannot shrink/,
+    );
     assert.match(liveVolumeConflict(liveWith({ volume: { size: "2G" } }), vol("2G", "fast")) ?? "", /another StorageClass/);
     assert.equal(liveVolumeConflict(liveWith({ volume: { size: "2G" } }), vol("5G")), undefined);
     assert.equal(liveVolumeConflict(liveWith({ registry: { tag: "127.0.0.1:5000/team/app-cache" } }), vol("1G")), undefined);

@@ -25,7 +25,10 @@ describe("image files (pure)", () => {
       const entries = tarEntries(tar);
       assert.equal(entries.find((e) => e.name === "layers/bp/proof/proof.txt")?.data.toString(), "source-sha256=abc\n");
       assert.equal(entries.find((e) => e.name === long)?.data.toString(), "long name\n");
-      assert.ok(entries.some((e) => e.name.startsWith("layers/bp") && e.type === "5"), "directories are entries too");
+      assert.ok(
+        entries.some((e) => e.name.startsWith("layers/bp") && e.type === "5"),
+        "directories are entries too",
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -29,7 +29,10 @@ const builderOk = [
 function running(observed: number, n: number, buildGen: number, previous?: string) {
   return {
     observedGeneration: observed,
-    conditions: [{ type: "Ready", status: "Unknown", reason: "BuildRunning", message: `Build 'app-build-${n}' is executing`, lastTransitionTime: T0 }, ...builderOk],
+    conditions: [
+      { type: "Ready", status: "Unknown", reason: "BuildRunning", message: `Build 'app-build-${n}' is executing`, lastTransitionTime: T0 },
+      ...builderOk,
+    ],
     latestBuildRef: `app-build-${n}`,
     latestBuildImageGeneration: buildGen,
     ...(previous ? { latestImage: previous, latestStack: "io.buildpacks.stacks.jammy" } : {}),
@@ -61,7 +64,13 @@ function failed(observed: number, n: number, buildGen: number, previous?: string
   return {
     ...running(observed, n, buildGen, previous),
     conditions: [
-      { type: "Ready", status: "False", reason: "BuildFailed", message: `Error: Build 'app-build-${n}' in namespace 'apps' failed: ${BUILD_ERROR}`, lastTransitionTime: T0 },
+      {
+        type: "Ready",
+        status: "False",
+        reason: "BuildFailed",
+        message: `Error: Build 'app-build-${n}' in namespace 'apps' failed: ${BUILD_ERROR}`,
+        lastTransitionTime: T0,
+      },
       ...builderOk,
     ],
   };
@@ -83,23 +92,47 @@ function build(n: number, imageGeneration: number, succeededCondition: object, e
       },
       annotations: { "image.kpack.io/reason": "CONFIG", "image.kpack.io/builderKind": "ClusterBuilder", "image.kpack.io/builderName": "default" },
     },
-    spec: { tags: ["127.0.0.1:5000/team/app", "127.0.0.1:5000/team/app:b1.20260620.100000"], builder: { image: `127.0.0.1:5000/builders/default@${DIGEST_C}` } },
-    status: { observedGeneration: 1, conditions: [{ lastTransitionTime: T0, ...succeededCondition }], lifecycleVersion: "", podName: `app-build-${n}-build-pod`, ...extra },
+    spec: {
+      tags: ["127.0.0.1:5000/team/app", "127.0.0.1:5000/team/app:b1.20260620.100000"],
+      builder: { image: `127.0.0.1:5000/builders/default@${DIGEST_C}` },
+    },
+    status: {
+      observedGeneration: 1,
+      conditions: [{ lastTransitionTime: T0, ...succeededCondition }],
+      lifecycleVersion: "",
+      podName: `app-build-${n}-build-pod`,
+      ...extra,
+    },
   };
 }
 
 const buildRunning = (n: number, gen: number) =>
-  build(n, gen, { type: "Succeeded", status: "Unknown" }, { stepsCompleted: ["prepare", "analyze", "detect"], stepStates: [{ terminated: { exitCode: 0, reason: "Completed" } }] });
+  build(
+    n,
+    gen,
+    { type: "Succeeded", status: "Unknown" },
+    { stepsCompleted: ["prepare", "analyze", "detect"], stepStates: [{ terminated: { exitCode: 0, reason: "Completed" } }] },
+  );
 const buildPulling = (n: number, gen: number) =>
-  build(n, gen, { type: "Succeeded", status: "Unknown", reason: "ImagePullBackOff", message: 'Back-off pulling image "127.0.0.1:5000/builders/default@sha256:c3c3"' });
-const buildSucceeded = (n: number, gen: number, latest: string) =>
-  build(n, gen, { type: "Succeeded", status: "True", reason: "Completed" }, {
-    latestImage: latest,
-    lifecycleVersion: "0.20.5",
-    buildMetadata: [{ id: "paketo-buildpacks/java", version: "18.5.0" }],
-    stack: { runImage: `127.0.0.1:5000/stacks/run@${DIGEST_C}`, id: "io.buildpacks.stacks.jammy" },
-    stepsCompleted: ["prepare", "analyze", "detect", "restore", "build", "export", "completion"],
+  build(n, gen, {
+    type: "Succeeded",
+    status: "Unknown",
+    reason: "ImagePullBackOff",
+    message: 'Back-off pulling image "127.0.0.1:5000/builders/default@sha256:c3c3"',
   });
+const buildSucceeded = (n: number, gen: number, latest: string) =>
+  build(
+    n,
+    gen,
+    { type: "Succeeded", status: "True", reason: "Completed" },
+    {
+      latestImage: latest,
+      lifecycleVersion: "0.20.5",
+      buildMetadata: [{ id: "paketo-buildpacks/java", version: "18.5.0" }],
+      stack: { runImage: `127.0.0.1:5000/stacks/run@${DIGEST_C}`, id: "io.buildpacks.stacks.jammy" },
+      stepsCompleted: ["prepare", "analyze", "detect", "restore", "build", "export", "completion"],
+    },
+  );
 const buildFailed = (n: number, gen: number) =>
   build(n, gen, { type: "Succeeded", status: "False", reason: "Failed", message: BUILD_ERROR }, { stepsCompleted: ["prepare", "analyze", "detect"] });
 
@@ -109,8 +142,14 @@ describe("Image", () => {
   describe("schema", () => {
     it("accepts each kind of source, and the full set of fields", () => {
       assert.deepEqual(failures(def, good), []);
-      assert.deepEqual(failures(def, { ...good, source: { blob: { url: "http://127.0.0.1:8080/app.tgz", stripComponents: 1, auth: "secret" }, subPath: "svc" } }), []);
-      assert.deepEqual(failures(def, { ...good, source: { registry: { image: "127.0.0.1:5000/src/app:1", imagePullSecrets: [{ name: "src-pull" }] } } }), []);
+      assert.deepEqual(
+        failures(def, { ...good, source: { blob: { url: "http://127.0.0.1:8080/app.tgz", stripComponents: 1, auth: "secret" }, subPath: "svc" } }),
+        [],
+      );
+      assert.deepEqual(
+        failures(def, { ...good, source: { registry: { image: "127.0.0.1:5000/src/app:1", imagePullSecrets: [{ name: "src-pull" }] } } }),
+        [],
+      );
       const full = {
         ...good,
         additionalTags: ["127.0.0.1:5000/team/app:stable"],
@@ -120,7 +159,10 @@ describe("Image", () => {
         successBuildHistoryLimit: 5,
         imageTaggingStrategy: "None",
         build: {
-          env: [{ name: "BP_JVM_VERSION", value: "21" }, { name: "BP_MAVEN_BUILD_ARGUMENTS", valueFrom: { configMapKeyRef: { name: "maven", key: "args" } } }],
+          env: [
+            { name: "BP_JVM_VERSION", value: "21" },
+            { name: "BP_MAVEN_BUILD_ARGUMENTS", valueFrom: { configMapKeyRef: { name: "maven", key: "args" } } },
+          ],
           resources: { limits: { cpu: "2", memory: "2Gi" }, requests: { cpu: "500m", memory: "1Gi" } },
           tolerations: [{ key: "builds", operator: "Exists", effect: "NoSchedule" }],
           nodeSelector: { "node/pool": "builds" },
@@ -155,15 +197,26 @@ describe("Image", () => {
     it("names missing and bad source fields", () => {
       const f = strip(failures(def, { ...good, source: { git: { url: "http://127.0.0.1:3000/example/app.git" } } }));
       assert.deepEqual(f, ["source.git.revision: is required: a branch, tag or commit SHA, e.g. main."]);
-      assert.match(failures(def, { ...good, source: { blob: { url: "http://127.0.0.1:8080/a.zip", auth: "basic" } } }).join("\n"), /source\.blob\.auth: must be "helper" or "secret"/);
-      assert.match(failures(def, { ...good, source: { blob: { url: "http://127.0.0.1:8080/a.zip", stripComponents: -1 } } }).join("\n"), /source\.blob\.stripComponents: must be 0 or more/);
+      assert.match(
+        failures(def, { ...good, source: { blob: { url: "http://127.0.0.1:8080/a.zip", auth: "basic" } } }).join("\n"),
+        /source\.blob\.auth: must be "helper" or "secret"/,
+      );
+      assert.match(
+        failures(def, { ...good, source: { blob: { url: "http://127.0.0.1:8080/a.zip", stripComponents: -1 } } }).join("\n"),
+        /source\.blob\.stripComponents: must be 0 or more/,
+      );
     });
 
     it("wants additionalTags in the registry of tag, naming the bad one", () => {
       const f = strip(failures(def, { ...good, additionalTags: ["127.0.0.1:5000/team/app:stable", "127.0.0.1:5001/team/app:stable"] }));
-      assert.deepEqual(f, ["additionalTags[1]: must be in the registry of tag (127.0.0.1:5000), not 127.0.0.1:5001: kpack rejects additional tags in another registry. Use a 127.0.0.1:5000/… tag."]);
+      assert.deepEqual(f, [
+        "additionalTags[1]: must be in the registry of tag (127.0.0.1:5000), not 127.0.0.1:5001: kpack rejects additional tags in another registry. Use a 127.0.0.1:5000/… tag.",
+      ]);
       // The registry is the host[:port] as written: another repository on it is fine, another port or spelling of the host is not.
-      assert.deepEqual(failures(def, { ...good, tag: "localhost:5000/team/app", additionalTags: ["localhost:5000/team/app:stable", "localhost:5000/other/app:b"] }), []);
+      assert.deepEqual(
+        failures(def, { ...good, tag: "localhost:5000/team/app", additionalTags: ["localhost:5000/team/app:stable", "localhost:5000/other/app:b"] }),
+        [],
+      );
       assert.equal(failures(def, { ...good, tag: "localhost:5000/app", additionalTags: ["localhost:5001/app"] }).length, 1);
       assert.equal(failures(def, { ...good, tag: "localhost:5000/app", additionalTags: ["127.0.0.1:5000/app"] }).length, 1);
     });
@@ -187,7 +240,13 @@ describe("Image", () => {
       const f = strip(
         failures(def, {
           ...good,
-          build: { env: [{ name: "OK", value: "1" }, { name: "TOKEN", valueFrom: { secretKeyRef: { name: "s", key: "token" } } }], nodeSelector: { "kubernetes.io/os": "linux" } },
+          build: {
+            env: [
+              { name: "OK", value: "1" },
+              { name: "TOKEN", valueFrom: { secretKeyRef: { name: "s", key: "token" } } },
+            ],
+            nodeSelector: { "kubernetes.io/os": "linux" },
+          },
         }),
       );
       assert.equal(f.length, 2);
@@ -197,7 +256,10 @@ describe("Image", () => {
 
     it("wants exactly one cache, with a valid size", () => {
       assert.match(failures(def, { ...good, cache: {} }).join("\n"), /cache: must give exactly one of volume, registry/);
-      assert.match(failures(def, { ...good, cache: { volume: { size: "2G" }, registry: { tag: "127.0.0.1:5000/team/app-cache" } } }).join("\n"), /cache\.registry: must give exactly one of volume, registry/);
+      assert.match(
+        failures(def, { ...good, cache: { volume: { size: "2G" }, registry: { tag: "127.0.0.1:5000/team/app-cache" } } }).join("\n"),
+        /cache\.registry: must give exactly one of volume, registry/,
+      );
       assert.match(failures(def, { ...good, cache: { volume: { size: "2 GB" } } }).join("\n"), /cache\.volume\.size: must be a Kubernetes quantity/);
       assert.match(failures(def, { ...good, cache: { volume: {} } }).join("\n"), /cache\.volume\.size: is required: the volume size/);
     });
@@ -210,7 +272,16 @@ describe("Image", () => {
     });
 
     it("skips checks of values unknown at preview, including the registry comparison", () => {
-      assert.deepEqual(failures(def, { ...good, tag: UNKNOWN, additionalTags: ["127.0.0.1:5001/x/y"], builder: UNKNOWN, source: { git: { url: UNKNOWN, revision: "main" } } }), []);
+      assert.deepEqual(
+        failures(def, {
+          ...good,
+          tag: UNKNOWN,
+          additionalTags: ["127.0.0.1:5001/x/y"],
+          builder: UNKNOWN,
+          source: { git: { url: UNKNOWN, revision: "main" } },
+        }),
+        [],
+      );
       assert.deepEqual(failures(def, { ...good, additionalTags: [UNKNOWN] }), []);
     });
   });
@@ -271,7 +342,11 @@ describe("Image", () => {
       assert.equal(d.deleteBeforeReplace, true);
     });
     it("updates in place for other changes", () => {
-      const d = lifecycle.diff(def, olds, { ...olds, additionalTags: ["127.0.0.1:5000/team/app:stable"], source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "v2" } } });
+      const d = lifecycle.diff(def, olds, {
+        ...olds,
+        additionalTags: ["127.0.0.1:5000/team/app:stable"],
+        source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "v2" } },
+      });
       assert.equal(d.changes, true);
       assert.deepEqual(d.replaces, []);
     });
@@ -335,7 +410,11 @@ describe("Image", () => {
 
     it("when the Build succeeded, waits for the Image to record its image, then returns it", () => {
       const before = imageWait(img(2, running(2, 2, 2, OLD_IMAGE)), buildSucceeded(2, 2, NEW_IMAGE), 2);
-      assert.deepEqual(before, { state: "pending", message: `Build app-build-2 succeeded; waiting for kpack to record ${NEW_IMAGE} on the Image`, build: "app-build-2" });
+      assert.deepEqual(before, {
+        state: "pending",
+        message: `Build app-build-2 succeeded; waiting for kpack to record ${NEW_IMAGE} on the Image`,
+        build: "app-build-2",
+      });
       const after = imageWait(img(2, succeeded(2, 2, 2, NEW_IMAGE)), buildSucceeded(2, 2, NEW_IMAGE), 2);
       assert.deepEqual(after, { state: "ready", latestImage: NEW_IMAGE });
     });
@@ -354,9 +433,27 @@ describe("Image", () => {
       const status = {
         observedGeneration: 2,
         conditions: [
-          { type: "Ready", status: "False", reason: "BuilderNotReady", message: "Error: Builder 'java' is not ready in namespace 'apps'; Message: Builder has no latestImage", lastTransitionTime: T0 },
-          { type: "BuilderReady", status: "False", reason: "BuilderNotReady", message: "Error: Builder 'java' is not ready in namespace 'apps'; Message: Builder has no latestImage", lastTransitionTime: T0 },
-          { type: "BuilderUpToDate", status: "False", reason: "BuilderNotUpToDate", message: "Builder is not up to date. The latest stack and buildpacks may not be in use.", lastTransitionTime: T0 },
+          {
+            type: "Ready",
+            status: "False",
+            reason: "BuilderNotReady",
+            message: "Error: Builder 'java' is not ready in namespace 'apps'; Message: Builder has no latestImage",
+            lastTransitionTime: T0,
+          },
+          {
+            type: "BuilderReady",
+            status: "False",
+            reason: "BuilderNotReady",
+            message: "Error: Builder 'java' is not ready in namespace 'apps'; Message: Builder has no latestImage",
+            lastTransitionTime: T0,
+          },
+          {
+            type: "BuilderUpToDate",
+            status: "False",
+            reason: "BuilderNotUpToDate",
+            message: "Builder is not up to date. The latest stack and buildpacks may not be in use.",
+            lastTransitionTime: T0,
+          },
         ],
         latestBuildRef: "app-build-1",
         latestBuildImageGeneration: 1,
@@ -364,10 +461,24 @@ describe("Image", () => {
         buildCounter: 1,
       };
       const r = imageWait(img(2, status), undefined, 2);
-      assert.deepEqual(r, { state: "failed", message: "BuilderNotReady: Error: Builder 'java' is not ready in namespace 'apps'; Message: Builder has no latestImage" });
+      assert.deepEqual(r, {
+        state: "failed",
+        message: "BuilderNotReady: Error: Builder 'java' is not ready in namespace 'apps'; Message: Builder has no latestImage",
+      });
       // BuilderNotFound replaces the conditions only.
       const notFound = imageWait(
-        img(1, { observedGeneration: 1, conditions: [{ type: "Ready", status: "False", reason: "BuilderNotFound", message: "Error: Unable to find builder 'java' in namespace ''.", lastTransitionTime: T0 }] }),
+        img(1, {
+          observedGeneration: 1,
+          conditions: [
+            {
+              type: "Ready",
+              status: "False",
+              reason: "BuilderNotFound",
+              message: "Error: Unable to find builder 'java' in namespace ''.",
+              lastTransitionTime: T0,
+            },
+          ],
+        }),
         undefined,
         1,
       );
@@ -383,7 +494,19 @@ describe("Image", () => {
       const r = imageWait(img(2, running(2, 1, 1)), undefined, 2);
       assert.deepEqual(r, { state: "pending", message: "Ready is Unknown (BuildRunning: Build 'app-build-1' is executing)" });
       const resolver = imageWait(
-        img(1, { observedGeneration: 1, conditions: [{ type: "Ready", status: "Unknown", reason: "ResolverNotReady", message: "Error: SourceResolver 'app-source' is not ready", lastTransitionTime: T0 }, ...builderOk] }),
+        img(1, {
+          observedGeneration: 1,
+          conditions: [
+            {
+              type: "Ready",
+              status: "Unknown",
+              reason: "ResolverNotReady",
+              message: "Error: SourceResolver 'app-source' is not ready",
+              lastTransitionTime: T0,
+            },
+            ...builderOk,
+          ],
+        }),
         undefined,
         1,
       );
@@ -399,7 +522,10 @@ describe("Image", () => {
       assert.deepEqual(imageWait(img(2, succeeded(2, 2, 2, NEW_IMAGE)), undefined, 2), { state: "ready", latestImage: NEW_IMAGE });
       const r = imageWait(img(2, failed(2, 2, 2, OLD_IMAGE)), undefined, 2);
       assert.equal(r.state, "failed");
-      assert.match((r as { message: string }).message, /^BuildFailed: Error: Build 'app-build-2' in namespace 'apps' failed: Error: ERROR: failed to build/);
+      assert.match(
+        (r as { message: string }).message,
+        /^BuildFailed: Error: Build 'app-build-2' in namespace 'apps' failed: Error: ERROR: failed to build/,
+      );
     });
 
     it("ignores a Build that is not the one latestBuildRef names", () => {

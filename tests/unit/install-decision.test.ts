@@ -35,14 +35,28 @@ describe("install: versions and manifests", () => {
     assert.equal(compareVersions("0.18.0", "0.17.10"), 1);
   });
   it("reads the version from the controller pod template's version label", () => {
-    assert.equal(versionOfDeployment({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "kpack-controller" }, spec: { template: { metadata: { labels: { version: "0.17.2" } } } } }), "0.17.2");
+    assert.equal(
+      versionOfDeployment({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "kpack-controller" },
+        spec: { template: { metadata: { labels: { version: "0.17.2" } } } },
+      }),
+      "0.17.2",
+    );
   });
   it("rejects YAML that is not a kpack release, naming what is missing", () => {
     const objects = parseManifest("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kpack\n", "test.yaml");
-    assert.throws(() => validateManifest(objects, "test.yaml"), /not a kpack release: it has no Deployment kpack-controller, CustomResourceDefinition images.kpack.io/);
+    assert.throws(
+      () => validateManifest(objects, "test.yaml"),
+      /not a kpack release: it has no Deployment kpack-controller, CustomResourceDefinition images.kpack.io/,
+    );
   });
   it("names the document that is not a Kubernetes object", () => {
-    assert.throws(() => parseManifest("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\nfoo: bar\n", "x.yaml"), /document 2 is not a Kubernetes object/);
+    assert.throws(
+      () => parseManifest("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\nfoo: bar\n", "x.yaml"),
+      /document 2 is not a Kubernetes object/,
+    );
   });
   it("reports unparsable YAML with its source", () => {
     assert.throws(() => parseManifest("a: [b\n", "http://127.0.0.1:9/release.yaml"), /from http:\/\/127.0.0.1:9\/release.yaml is not valid YAML/);

@@ -36,8 +36,20 @@ describe("orderManifest", () => {
   });
 
   it("keeps the manifest's own order within a phase", () => {
-    const input = [o("ConfigMap", "b"), o("Secret", "s"), o("ConfigMap", "a"), o("CustomResourceDefinition", "z"), o("CustomResourceDefinition", "y")];
-    assert.deepEqual(names(orderManifest(input)), ["CustomResourceDefinition/z", "CustomResourceDefinition/y", "ConfigMap/b", "Secret/s", "ConfigMap/a"]);
+    const input = [
+      o("ConfigMap", "b"),
+      o("Secret", "s"),
+      o("ConfigMap", "a"),
+      o("CustomResourceDefinition", "z"),
+      o("CustomResourceDefinition", "y"),
+    ];
+    assert.deepEqual(names(orderManifest(input)), [
+      "CustomResourceDefinition/z",
+      "CustomResourceDefinition/y",
+      "ConfigMap/b",
+      "Secret/s",
+      "ConfigMap/a",
+    ]);
   });
 
   it("does not change its input", () => {
@@ -60,7 +72,10 @@ describe("orderManifest", () => {
 
 describe("parseManifest", () => {
   it("reads every object of a multi-document YAML and skips empty documents", () => {
-    const objs = parseManifest("---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: kpack\n---\n# only a comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: kpack\n", "test.yaml");
+    const objs = parseManifest(
+      "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: kpack\n---\n# only a comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: kpack\n",
+      "test.yaml",
+    );
     assert.deepEqual(names(objs), ["Namespace/kpack", "ConfigMap/c"]);
   });
 });

@@ -68,7 +68,10 @@ describe("lifecycle.check", () => {
   it("rejects keys the kind does not have (a typo in a JS program)", () => {
     const r = lifecycle.check(def, undefined, { ...base, buildimage: "x" });
     assert.equal(r.failures!.length, 1);
-    assert.match(r.failures![0].reason, /^ClusterStack base-[0-9a-f]{7}: buildimage: is not an input of ClusterStack: did you mean buildImage\? Rename it\.$/);
+    assert.match(
+      r.failures![0].reason,
+      /^ClusterStack base-[0-9a-f]{7}: buildimage: is not an input of ClusterStack: did you mean buildImage\? Rename it\.$/,
+    );
   });
 
   it("skips checks of values unknown at preview", () => {
@@ -130,8 +133,14 @@ describe("toObject", () => {
 describe("kind definitions", () => {
   it("never name an output like an input (outputs are merged over inputs in state, so a clash would diff forever)", () => {
     for (const d of [clusterStack, clusterStore, clusterLifecycle, clusterBuildpack, buildpack, builder, clusterBuilder, image]) {
-      const outs = Object.keys(d.object.outputs({ apiVersion: "kpack.io/v1alpha2", kind: d.kind, metadata: { name: "n", generation: 1 }, status: {} }));
-      assert.deepEqual(outs.filter((o) => d.schema.keys.includes(o)), [], d.kind);
+      const outs = Object.keys(
+        d.object.outputs({ apiVersion: "kpack.io/v1alpha2", kind: d.kind, metadata: { name: "n", generation: 1 }, status: {} }),
+      );
+      assert.deepEqual(
+        outs.filter((o) => d.schema.keys.includes(o)),
+        [],
+        d.kind,
+      );
     }
   });
 });

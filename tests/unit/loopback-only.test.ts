@@ -120,13 +120,19 @@ export function scan(rel: string, text: string, sdk: string): Violation[] {
       if (ALLOWED.some((a) => a.file === rel && a.at.test(line.slice(start)))) return;
       const before = line.slice(Math.max(0, start - CONTEXT), end);
       const after = line.slice(start, end + CONTEXT);
-      if ((before.length >= match.length + CONTEXT && sdk.includes(before)) || (after.length >= match.length + CONTEXT && sdk.includes(after))) return;
+      if ((before.length >= match.length + CONTEXT && sdk.includes(before)) || (after.length >= match.length + CONTEXT && sdk.includes(after)))
+        return;
       found.push({ file: rel, line: i + 1, rule, text: match });
     };
 
     for (const m of line.matchAll(URL_RE)) {
       const authority = m[2].split(/[/?#]/)[0].replace(/^[^@]*@/, "");
-      if (authority === "" || dynamic(authority) || isLoopbackHost(authority) || (CONTAINER_ID_SCHEMES.has(m[1].toLowerCase()) && !authority.includes("."))) {
+      if (
+        authority === "" ||
+        dynamic(authority) ||
+        isLoopbackHost(authority) ||
+        (CONTAINER_ID_SCHEMES.has(m[1].toLowerCase()) && !authority.includes("."))
+      ) {
         seen.push([m.index, m.index + m[0].length]);
         continue;
       }
@@ -142,7 +148,8 @@ export function scan(rel: string, text: string, sdk: string): Violation[] {
       const hostForm = host !== undefined && (/:\d+$/.test(host) || /^\d+(\.\d+){3}/.test(host) || host.startsWith("["));
       // Without a host, only org/name[:tag] reads as an image: a single word with a colon is too often something else.
       const hubForm = host === undefined && s.replace(/[:@].*$/, "").includes("/");
-      if ((tag || digest) && (host !== undefined || hubForm)) report(host ? "image off loopback" : "image on Docker Hub (no registry host)", m.index + 1, s);
+      if ((tag || digest) && (host !== undefined || hubForm))
+        report(host ? "image off loopback" : "image on Docker Hub (no registry host)", m.index + 1, s);
       else if (hostForm) report("image off loopback", m.index + 1, s);
     }
     for (const m of line.matchAll(FIELD_RE)) {
@@ -177,7 +184,10 @@ describe("tests name nothing off loopback", () => {
     for (const want of ["tests/unit/image.test.ts", "tests/unit/fixtures/kpack.ts", "tests/unit/loopback-only.test.ts", "devenv/registry.ts"]) {
       assert.ok(rel.includes(want), `${want} not scanned`);
     }
-    assert.ok(rel.some((f) => /^tests\/unit\/recordings\/.+\.json$/.test(f)), "no recording scanned");
+    assert.ok(
+      rel.some((f) => /^tests\/unit\/recordings\/.+\.json$/.test(f)),
+      "no recording scanned",
+    );
   });
 
   it("accepts loopback references and Kubernetes names", () => {

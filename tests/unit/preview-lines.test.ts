@@ -39,7 +39,12 @@ function handlers(def: Parameters<typeof handlersOf>[0]) {
   const lines: Array<{ urn: string | undefined; line: string }> = [];
   const h = handlersOf(def, (urn) => {
     const r = recorder();
-    return { ...r, status: (m) => lines.push({ urn, line: `status: ${m}` }), info: (m) => lines.push({ urn, line: `info: ${m}` }), warn: (m) => lines.push({ urn, line: `warn: ${m}` }) };
+    return {
+      ...r,
+      status: (m) => lines.push({ urn, line: `status: ${m}` }),
+      info: (m) => lines.push({ urn, line: `info: ${m}` }),
+      warn: (m) => lines.push({ urn, line: `warn: ${m}` }),
+    };
   });
   return { h, lines };
 }
@@ -47,11 +52,12 @@ function handlers(def: Parameters<typeof handlersOf>[0]) {
 /** Runs f while every TCP connection attempt is counted and refused. */
 function countingConnections<T>(f: () => T): { result: T; connections: number } {
   let connections = 0;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back in the finally, never called
   const original = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function (this: net.Socket) {
     connections++;
     throw new Error("no connection may be made at preview");
-  } as typeof original;
+  };
   try {
     return { result: f(), connections };
   } finally {
@@ -75,11 +81,17 @@ describe("preview lines: what an Image change will build", () => {
     assert.deepEqual([...lines], [], "check of an update says nothing");
     const d = h.diff("apps/app", stored, news);
     assert.equal(d.changes, true);
-    assert.deepEqual([...lines], [{ urn: URN, line: "info: no build: additionalTags take effect at the next build (change triggerBuild to build now)" }]);
+    assert.deepEqual(
+      [...lines],
+      [{ urn: URN, line: "info: no build: additionalTags take effect at the next build (change triggerBuild to build now)" }],
+    );
 
     lines.length = 0;
     h.diff("apps/app", stored, { ...news, source: { blob: { url: "http://127.0.0.1:8080/app.tgz" } } });
-    assert.deepEqual(lines.map((l) => l.line), ["info: will build #4: CONFIG (source); it also applies additionalTags"]);
+    assert.deepEqual(
+      lines.map((l) => l.line),
+      ["info: will build #4: CONFIG (source); it also applies additionalTags"],
+    );
   });
 
   it("a program that fails check tells nothing about builds", () => {
@@ -105,7 +117,14 @@ describe("preview lines: what an Image change will build", () => {
 
   it("a kind without describeChange tells nothing", () => {
     const { h, lines } = handlers(clusterStack);
-    const stack = { logicalName: "base", providerVersion: "0.1.0", resourceUrn: URN, stackId: "io.buildpacks.stacks.jammy", buildImage: "127.0.0.1:5000/stacks/build:1", runImage: "127.0.0.1:5000/stacks/run:1" };
+    const stack = {
+      logicalName: "base",
+      providerVersion: "0.1.0",
+      resourceUrn: URN,
+      stackId: "io.buildpacks.stacks.jammy",
+      buildImage: "127.0.0.1:5000/stacks/build:1",
+      runImage: "127.0.0.1:5000/stacks/run:1",
+    };
     const stored = h.check({}, stack).inputs!;
     h.diff("base", stored, { ...stored, runImage: "127.0.0.1:5000/stacks/run:2" });
     assert.deepEqual([...lines], []);

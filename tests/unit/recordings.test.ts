@@ -24,7 +24,10 @@ function replay(name: string, generation = 1): { states: ImageWait[]; last: Kube
 describe("Image wait over recorded kpack watch events", () => {
   it("first build: pending through resolving and the build, ready with the built digest at the end", () => {
     const { states, last } = replay("image-build-succeeded.json");
-    assert.ok(states.slice(0, -1).every((s) => s.state === "pending"), "ready or failed before the build ended");
+    assert.ok(
+      states.slice(0, -1).every((s) => s.state === "pending"),
+      "ready or failed before the build ended",
+    );
     assert.match((states[1] as { message: string }).message, /ResolverNotReady/);
     assert.match((states[2] as { message: string }).message, /app-build-1/);
     const end = states[states.length - 1];
@@ -48,14 +51,22 @@ describe("Image wait over recorded kpack watch events", () => {
     const end = states[states.length - 1];
     assert.equal(end.state, "failed");
     assert.match((end as { message: string }).message, /BuildFailed/);
-    assert.ok(states.slice(0, -1).every((s) => s.state === "pending"), "pending until the build ends");
-    assert.ok(states.some((s) => s.state === "pending" && /app-build-3/.test(s.message)), "it names the build while it runs");
+    assert.ok(
+      states.slice(0, -1).every((s) => s.state === "pending"),
+      "pending until the build ends",
+    );
+    assert.ok(
+      states.some((s) => s.state === "pending" && /app-build-3/.test(s.message)),
+      "it names the build while it runs",
+    );
     assert.match(String(imageOutputs(last).latestImage), /@sha256:/, "the last good image stays the output");
   });
 
   it("a rebuild of the same source (a TRIGGER) moves the build counter and the Build, and keeps the digest: real CNB builds are reproducible", () => {
     const { last } = replay("image-rebuild-succeeded.json");
-    const first = (JSON.parse(fs.readFileSync(path.join(dir, "image-rebuild-succeeded.json"), "utf8")) as Recording).events.find((e) => e.object.kind === "Image")!.object;
+    const first = (JSON.parse(fs.readFileSync(path.join(dir, "image-rebuild-succeeded.json"), "utf8")) as Recording).events.find(
+      (e) => e.object.kind === "Image",
+    )!.object;
     assert.equal(imageOutputs(first).buildCounter, 1);
     assert.equal(imageOutputs(last).buildCounter, 2);
     assert.equal(imageOutputs(last).latestBuildRef, "app-build-2");

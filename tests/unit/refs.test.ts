@@ -40,11 +40,15 @@ describe("references by resource (sdk/refs.ts)", () => {
     await pulumi.runtime.setMocks(
       {
         newResource: (args) => {
-          registered.set(args.name, { type: args.type, inputs: args.inputs });
+          const inputs = args.inputs as Record<string, unknown>;
+          registered.set(args.name, { type: args.type, inputs });
           // What the provider's check/create answer with: a generated name, and the namespace written.
-          const state: Record<string, unknown> = { ...args.inputs, name: args.inputs.name ?? `${args.name}-abc1234` };
-          if (NAMESPACED.test(args.type)) state.namespace = args.inputs.namespace ?? "default";
-          return { id: String(state.namespace ? `${state.namespace}/${state.name}` : state.name), state };
+          const state: Record<string, unknown> = { ...inputs, name: inputs.name ?? `${args.name}-abc1234` };
+          if (NAMESPACED.test(args.type)) state.namespace = inputs.namespace ?? "default";
+          return {
+            id: String(typeof state.namespace === "string" && state.namespace ? `${state.namespace}/${String(state.name)}` : state.name),
+            state,
+          };
         },
         call: () => ({}),
       },
@@ -78,7 +82,13 @@ describe("references by resource (sdk/refs.ts)", () => {
       lifecycle,
       order: [
         { group: [{ id: "paketo-buildpacks/java" }] },
-        { group: [{ buildpack: nodejs }, { buildpack: go, id: "paketo-buildpacks/go-dist", optional: true }, { kind: "ClusterBuildpack", name: "ruby" }] },
+        {
+          group: [
+            { buildpack: nodejs },
+            { buildpack: go, id: "paketo-buildpacks/go-dist", optional: true },
+            { kind: "ClusterBuildpack", name: "ruby" },
+          ],
+        },
       ],
     });
     const inputs = await inputsOf(b, "java");
@@ -120,11 +130,26 @@ describe("references by resource (sdk/refs.ts)", () => {
       serviceAccountRef: { name: "builder", namespace: "kpack" },
       order: [{ group: [{ id: "paketo-buildpacks/java" }] }],
     });
-    const app = new Image("app", { namespace: "apps", tag: "127.0.0.1:5000/team/app", builder: cb, source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "main" } } });
+    const app = new Image("app", {
+      namespace: "apps",
+      tag: "127.0.0.1:5000/team/app",
+      builder: cb,
+      source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "main" } },
+    });
     assert.deepEqual((await inputsOf(app, "app")).builder, { kind: "ClusterBuilder", name: "default-abc1234" });
 
-    const nb = new Builder("ns-builder", { namespace: "apps", tag: "127.0.0.1:5000/builders/ns", stack: "base", order: [{ group: [{ id: "x/y" }] }] });
-    const app2 = new Image("app2", { namespace: "apps", tag: "127.0.0.1:5000/team/app2", builder: nb, source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "main" } } });
+    const nb = new Builder("ns-builder", {
+      namespace: "apps",
+      tag: "127.0.0.1:5000/builders/ns",
+      stack: "base",
+      order: [{ group: [{ id: "x/y" }] }],
+    });
+    const app2 = new Image("app2", {
+      namespace: "apps",
+      tag: "127.0.0.1:5000/team/app2",
+      builder: nb,
+      source: { git: { url: "http://127.0.0.1:3000/example/app.git", revision: "main" } },
+    });
     assert.deepEqual((await inputsOf(app2, "app2")).builder, { kind: "Builder", name: "ns-builder-abc1234" });
   });
 
@@ -143,8 +168,13 @@ describe("references by resource (sdk/refs.ts)", () => {
     assert.equal(await value(nb.namespace), "default");
     const same = pulumi.output(refName(nb, ["Builder"], { kind: "Image", logicalName: "app4" }, "builder")) as unknown as Internal<string>;
     assert.equal(await same.promise(), "default-ns-abc1234");
-    const other = pulumi.output(refName(nb, ["Builder"], { kind: "Image", logicalName: "app5", namespace: "apps" }, "builder")) as unknown as Internal<string>;
-    await assert.rejects(other.promise(), /Image app5: builder: Builder default\/default-ns-abc1234 is in namespace "default" but this Image is in "apps"/);
+    const other = pulumi.output(
+      refName(nb, ["Builder"], { kind: "Image", logicalName: "app5", namespace: "apps" }, "builder"),
+    ) as unknown as Internal<string>;
+    await assert.rejects(
+      other.promise(),
+      /Image app5: builder: Builder default\/default-ns-abc1234 is in namespace "default" but this Image is in "apps"/,
+    );
   });
 
   it("refuses a resource of the wrong kind (a JavaScript program has no type check)", () => {

@@ -5,7 +5,7 @@ import { shimFor } from "../../sdk/shim";
 
 // Loads serialized provider text the way the dynamic-provider process does.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const requireFromString: (code: string, filename?: string) => { handler: () => pulumi.dynamic.ResourceProvider } = require("require-from-string");
+const requireFromString = require("require-from-string") as (code: string, filename?: string) => { handler: () => pulumi.dynamic.ResourceProvider };
 
 describe("serialized provider (the dispatch shim)", () => {
   let text: string;
@@ -29,7 +29,16 @@ describe("serialized provider (the dispatch shim)", () => {
   it("forwards (kind, method, args) to the installed provider and gets its answer", async () => {
     // Resolve from the repository root, as the provider process does from the program directory.
     const loaded = requireFromString(text, path.join(process.cwd(), "serialized-provider.js")).handler();
-    const r = await loaded.check!({}, { logicalName: "base", providerVersion: "0", stackId: "s", buildImage: "127.0.0.1:5000/stacks/build:1", runImage: "127.0.0.1:5000/stacks/run:1" });
+    const r = await loaded.check!(
+      {},
+      {
+        logicalName: "base",
+        providerVersion: "0",
+        stackId: "s",
+        buildImage: "127.0.0.1:5000/stacks/build:1",
+        runImage: "127.0.0.1:5000/stacks/run:1",
+      },
+    );
     assert.deepEqual(r.failures, []);
     assert.match(String((r.inputs as Record<string, unknown>).name), /^base-[0-9a-f]{7}$/);
   });
@@ -38,7 +47,7 @@ describe("serialized provider (the dispatch shim)", () => {
 describe("provider contract", () => {
   it("exports dispatch(kind, method, args) and names unknown kinds in its error", async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const provider: { dispatch: (k: string, m: string, a: unknown[]) => Promise<unknown> } = require("pulumi-kpack/provider");
+    const provider = require("pulumi-kpack/provider") as { dispatch: (k: string, m: string, a: unknown[]) => Promise<unknown> };
     assert.equal(typeof provider.dispatch, "function");
     await assert.rejects(provider.dispatch("NoSuchKind", "check", [{}, {}]), /no resource kind "NoSuchKind"/);
   });

@@ -3,19 +3,35 @@ import { buildToWatch, imageWait, newestBuild } from "../../provider/kinds/image
 import type { KubeObject } from "../../provider/kube/objects";
 
 function build(name: string, n: number, created: string): KubeObject {
-  return { apiVersion: "kpack.io/v1alpha2", kind: "Build", metadata: { name, labels: { "image.kpack.io/buildNumber": String(n) }, creationTimestamp: new Date(created) } };
+  return {
+    apiVersion: "kpack.io/v1alpha2",
+    kind: "Build",
+    metadata: { name, labels: { "image.kpack.io/buildNumber": String(n) }, creationTimestamp: new Date(created) },
+  };
 }
 function image(buildCounter: number, ready: "True" | "Unknown", latestBuildRef: string): KubeObject {
   return {
-    apiVersion: "kpack.io/v1alpha2", kind: "Image", metadata: { name: "app", namespace: "apps", generation: 1 },
-    status: { observedGeneration: 1, latestBuildImageGeneration: 1, buildCounter, latestBuildRef, latestImage: "127.0.0.1:5000/app@sha256:" + "a".repeat(64),
-      conditions: [{ type: "Ready", status: ready }] },
+    apiVersion: "kpack.io/v1alpha2",
+    kind: "Image",
+    metadata: { name: "app", namespace: "apps", generation: 1 },
+    status: {
+      observedGeneration: 1,
+      latestBuildImageGeneration: 1,
+      buildCounter,
+      latestBuildRef,
+      latestImage: "127.0.0.1:5000/app@sha256:" + "a".repeat(64),
+      conditions: [{ type: "Ready", status: ready }],
+    },
   };
 }
 
 describe("triggered rebuilds", () => {
   it("annotate the newest Build by build number, as kp image trigger does", () => {
-    const b = newestBuild([build("app-build-2", 2, "2026-01-01T00:00:02Z"), build("app-build-10", 10, "2026-01-01T00:00:01Z"), build("app-build-9", 9, "2026-01-01T00:00:03Z")]);
+    const b = newestBuild([
+      build("app-build-2", 2, "2026-01-01T00:00:02Z"),
+      build("app-build-10", 10, "2026-01-01T00:00:01Z"),
+      build("app-build-9", 9, "2026-01-01T00:00:03Z"),
+    ]);
     assert.equal(b?.metadata?.name, "app-build-10");
     assert.equal(newestBuild([]), undefined);
   });

@@ -14,7 +14,11 @@ describe("versions", () => {
     assert.equal(pkg.devDependencies["@pulumi/kubernetes"], versions.pulumiKubernetes);
   });
 
-  it("@pulumi/pulumi is the version of the CLI the environment builds", () => {
-    assert.equal(pkg.dependencies["@pulumi/pulumi"], versions.pulumi);
+  it("@pulumi/pulumi: the lock file installs the version of the CLI the environment builds, and the range starts at the oldest tested", () => {
+    const lock = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "package-lock.json"), "utf8")) as {
+      packages: Record<string, { version?: string }>;
+    };
+    assert.equal(lock.packages["node_modules/@pulumi/pulumi"]?.version, versions.pulumi);
+    assert.equal(pkg.dependencies["@pulumi/pulumi"], `^${versions.pulumiOldest}`);
   });
 });

@@ -4,7 +4,18 @@ import { awaitImage } from "../../provider/kinds/image/await";
 import { readyCondition } from "../../provider/conditions";
 import { userMessage } from "../../provider/lifecycle";
 import { notObservedAdvice, TIMEOUT_ADVICE, TimeoutError } from "../../provider/wait-policy";
-import { added, buildObject, digestRef, imageArgs, imageBuilding, imageContext, imageObject, imageUpToDate, modified, recorder } from "./fixtures/image-events";
+import {
+  added,
+  buildObject,
+  digestRef,
+  imageArgs,
+  imageBuilding,
+  imageContext,
+  imageObject,
+  imageUpToDate,
+  modified,
+  recorder,
+} from "./fixtures/image-events";
 import { ReplayIO } from "./fixtures/replay";
 import { Deadline } from "../../provider/wait-policy";
 
@@ -15,11 +26,15 @@ import { Deadline } from "../../provider/wait-policy";
  * the events run out.
  */
 
-const CONTROLLER = /kpack has not observed generation 2 of it \(it last observed 1\): is the kpack controller running\? Check `kubectl -n kpack get deployment kpack-controller` and its logs \(`kubectl -n kpack logs deployment\/kpack-controller`\)\./;
+const CONTROLLER =
+  /kpack has not observed generation 2 of it \(it last observed 1\): is the kpack controller running\? Check `kubectl -n kpack get deployment kpack-controller` and its logs \(`kubectl -n kpack logs deployment\/kpack-controller`\)\./;
 
 /** Resolves with the TimeoutError the wait ends with (and fails if it ends otherwise). */
 async function timeoutOf(p: Promise<unknown>): Promise<TimeoutError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   assert.ok(e instanceof TimeoutError, `expected a TimeoutError, got ${String(e)}`);
   return e;
 }
@@ -28,9 +43,15 @@ describe("timeouts say what was last seen and what to check", () => {
   it("an Image update kpack never observes: the last state, then the controller to check", async () => {
     const built = digestRef(1);
     // Generation 2 written; the controller is stopped, so the Image keeps generation 1's status.
-    const io = new ReplayIO([added(imageUpToDate(1, 1, 1, built)), modified({ ...imageUpToDate(1, 1, 1, built), metadata: { ...imageUpToDate(1, 1, 1, built).metadata, generation: 2 } })]);
+    const io = new ReplayIO([
+      added(imageUpToDate(1, 1, 1, built)),
+      modified({ ...imageUpToDate(1, 1, 1, built), metadata: { ...imageUpToDate(1, 1, 1, built).metadata, generation: 2 } }),
+    ]);
     const e = await timeoutOf(awaitImage(imageContext(io, 2, imageArgs({ build: { env: [{ name: "BP_X", value: "1" }] } }))));
-    assert.match(e.message, /^Image apps\/app: timed out after 60s waiting for its build\. Last state: waiting for kpack to observe generation 2 \(it has seen 1\)\. kpack has not observed/);
+    assert.match(
+      e.message,
+      /^Image apps\/app: timed out after 60s waiting for its build\. Last state: waiting for kpack to observe generation 2 \(it has seen 1\)\. kpack has not observed/,
+    );
     assert.match(e.message, CONTROLLER);
     assert.ok(userMessage(e).endsWith(TIMEOUT_ADVICE), "the general advice still follows");
   });
@@ -47,7 +68,10 @@ describe("timeouts say what was last seen and what to check", () => {
   it("an Image kpack has never reconciled at all (no status)", async () => {
     const io = new ReplayIO([added(imageObject({ generation: 2, counter: 0, buildGeneration: 0, ready: "Unknown" }))]);
     const e = await timeoutOf(awaitImage(imageContext(io, 2, imageArgs())));
-    assert.match(e.message, /waiting for kpack to observe generation 2 \(it has seen 0\)\. kpack has not observed generation 2 of it: is the kpack controller running\?/);
+    assert.match(
+      e.message,
+      /waiting for kpack to observe generation 2 \(it has seen 0\)\. kpack has not observed generation 2 of it: is the kpack controller running\?/,
+    );
   });
 
   it("a build that runs too long names the build's progress and not the controller", async () => {
@@ -60,15 +84,25 @@ describe("timeouts say what was last seen and what to check", () => {
 
   it("other kinds: an object kpack never observes names the controller; one it observed does not", async () => {
     const stack = (generation: number, observed: number, ready: string) => ({
-      apiVersion: "kpack.io/v1alpha2", kind: "ClusterStack", metadata: { name: "base", generation },
+      apiVersion: "kpack.io/v1alpha2",
+      kind: "ClusterStack",
+      metadata: { name: "base", generation },
       status: { observedGeneration: observed, conditions: [{ type: "Ready", status: ready, lastTransitionTime: "2026-11-29T00:39:01Z" }] },
     });
     const ctx = (io: ReplayIO) => ({
-      io, ref: { apiVersion: "kpack.io/v1alpha2", kind: "ClusterStack", name: "base" }, args: {}, generation: 2,
-      deadline: Deadline.seconds(300), label: "ClusterStack base", progress: recorder(),
+      io,
+      ref: { apiVersion: "kpack.io/v1alpha2", kind: "ClusterStack", name: "base" },
+      args: {},
+      generation: 2,
+      deadline: Deadline.seconds(300),
+      label: "ClusterStack base",
+      progress: recorder(),
     });
     const stale = await timeoutOf(awaitReady(readyCondition)(ctx(new ReplayIO([added(stack(2, 1, "True"))]))));
-    assert.match(stale.message, /^ClusterStack base: timed out after 300s waiting for kpack to report it ready\. Last state: waiting for kpack to observe generation 2\. /);
+    assert.match(
+      stale.message,
+      /^ClusterStack base: timed out after 300s waiting for kpack to report it ready\. Last state: waiting for kpack to observe generation 2\. /,
+    );
     assert.match(stale.message, CONTROLLER);
     const observed = await timeoutOf(awaitReady(readyCondition)(ctx(new ReplayIO([added(stack(2, 2, "Unknown"))]))));
     assert.match(observed.message, /Last state: Ready is Unknown/);

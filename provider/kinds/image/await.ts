@@ -35,7 +35,9 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
   const timedOut = (e: unknown) => {
     if (!(e instanceof TimeoutError)) return e;
     const state = lastImage ? imageWait(lastImage, build, G, minBuild) : undefined;
-    const last = [state?.state === "pending" ? state.message : undefined, build?.status ? buildProgress(build) : undefined].filter(Boolean).join(". ");
+    const last = [state?.state === "pending" ? state.message : undefined, build?.status ? buildProgress(build) : undefined]
+      .filter(Boolean)
+      .join(". ");
     const toCheck = lastImage ? notObservedAdvice(G, status(lastImage).observedGeneration) : undefined;
     return new TimeoutError(ctx.label, "for its build", ctx.deadline.budgetMs, last || undefined, e.watchError, toCheck);
   };
@@ -43,29 +45,37 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
     let needBuild: string | undefined;
     let askBuild = false;
     const after = ctx.resourceVersion;
-    const img = await ctx.io.waitUntil(ctx.ref, (o) => {
-      if (!o) return true;
-      lastImage = o;
-      if (builderPending) {
-        const decision = builderRebuild(o, G);
-        if (decision === "trigger") {
-          askBuild = true;
-          return true;
-        }
-        if (decision === "none") builderPending = false;
-      }
-      const wanted = buildToWatch(o, G, minBuild);
-      if (wanted && wanted !== build?.metadata?.name) {
-        needBuild = wanted;
-        return true;
-      }
-      const r = imageWait(o, build, G, minBuild);
-      if (r.state === "pending") ctx.progress.status(r.message);
-      if (r.state === "failed") failure = r.message;
-      return r.state !== "pending";
-    }, ctx.deadline, "for the Image to be built", after).catch((e: unknown) => {
-      throw timedOut(e);
-    });
+    const img = await ctx.io
+      .waitUntil(
+        ctx.ref,
+        (o) => {
+          if (!o) return true;
+          lastImage = o;
+          if (builderPending) {
+            const decision = builderRebuild(o, G);
+            if (decision === "trigger") {
+              askBuild = true;
+              return true;
+            }
+            if (decision === "none") builderPending = false;
+          }
+          const wanted = buildToWatch(o, G, minBuild);
+          if (wanted && wanted !== build?.metadata?.name) {
+            needBuild = wanted;
+            return true;
+          }
+          const r = imageWait(o, build, G, minBuild);
+          if (r.state === "pending") ctx.progress.status(r.message);
+          if (r.state === "failed") failure = r.message;
+          return r.state !== "pending";
+        },
+        ctx.deadline,
+        "for the Image to be built",
+        after,
+      )
+      .catch((e: unknown) => {
+        throw timedOut(e);
+      });
     if (!img) throw new Error(`${ctx.label}: it was deleted while waiting for its build.`);
     if (askBuild) {
       builderPending = false;
@@ -91,16 +101,25 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
     }
     sayBuild(build);
     const buildVersion = build.metadata?.resourceVersion;
-    build = (await ctx.io.waitUntil(ref, (b) => {
-      if (b) {
-        // Kept for the timeout message: the steps the build had reached.
-        build = b;
-        ctx.progress.status(buildProgress(b));
-      }
-      return !b || ["True", "False"].includes(condition(b, CONDITION.Succeeded)?.status ?? "");
-    }, ctx.deadline, `for Build ${needBuild} to finish`, buildVersion).catch((e: unknown) => {
-      throw timedOut(e);
-    })) ?? placeholder;
+    build =
+      (await ctx.io
+        .waitUntil(
+          ref,
+          (b) => {
+            if (b) {
+              // Kept for the timeout message: the steps the build had reached.
+              build = b;
+              ctx.progress.status(buildProgress(b));
+            }
+            return !b || ["True", "False"].includes(condition(b, CONDITION.Succeeded)?.status ?? "");
+          },
+          ctx.deadline,
+          `for Build ${needBuild} to finish`,
+          buildVersion,
+        )
+        .catch((e: unknown) => {
+          throw timedOut(e);
+        })) ?? placeholder;
     sayBuild(build);
   }
 }
@@ -113,7 +132,12 @@ export async function awaitImage(ctx: AwaitContext<ImageInputs>): Promise<KubeOb
  * only the shared Build watch.
  */
 export async function awaitPredecessorBuilds(ctx: Omit<AwaitContext<ImageInputs>, "generation" | "previous">): Promise<void> {
-  const builds = { apiVersion: KPACK_API_VERSION, kind: "Build", namespace: ctx.ref.namespace, labelSelector: `${BUILD_LABEL.image}=${ctx.ref.name}` };
+  const builds = {
+    apiVersion: KPACK_API_VERSION,
+    kind: "Build",
+    namespace: ctx.ref.namespace,
+    labelSelector: `${BUILD_LABEL.image}=${ctx.ref.name}`,
+  };
   let found: KubeObject[] = [];
   await ctx.io.waitForList(builds, (items) => ((found = items), true), ctx.deadline, "for the Build watch");
   if (!found.length) return;
@@ -121,11 +145,15 @@ export async function awaitPredecessorBuilds(ctx: Omit<AwaitContext<ImageInputs>
   const uid = (await ctx.io.get(ctx.ref))?.metadata?.uid;
   const stale = (b: KubeObject) => !uid || !b.metadata?.ownerReferences?.some((r) => r.uid === uid);
   if (!found.some(stale)) return;
-  ctx.progress.status(`waiting for the garbage collector to remove the Builds of the deleted Image ${ctx.ref.name}, whose names the new Image's Builds take`);
-  await ctx.io.waitForList(builds, (items) => !items.some(stale), ctx.deadline, "for the Builds of the deleted Image of the same name to be removed").catch((e: unknown) => {
-    if (!(e instanceof TimeoutError)) throw e;
-    throw e.restate(ctx.label, e.what, undefined, "Check that kube-controller-manager's garbage collector runs.");
-  });
+  ctx.progress.status(
+    `waiting for the garbage collector to remove the Builds of the deleted Image ${ctx.ref.name}, whose names the new Image's Builds take`,
+  );
+  await ctx.io
+    .waitForList(builds, (items) => !items.some(stale), ctx.deadline, "for the Builds of the deleted Image of the same name to be removed")
+    .catch((e: unknown) => {
+      if (!(e instanceof TimeoutError)) throw e;
+      throw e.restate(ctx.label, e.what, undefined, "Check that kube-controller-manager's garbage collector runs.");
+    });
 }
 
 /** For a failed Build: which step failed and the end of its log, read off its pod (kept by kpack); "" when there is no pod to read. */

@@ -36,7 +36,17 @@ const NEXT_BUILD = [
 const BUILD_CONFIG = ["env", "resources", "services"] as const;
 
 /** Inputs that are pulumi-kpack's own settings, not part of the Image. */
-const SETTINGS = ["timeoutSeconds", "forceConflicts", "adopt", "skipAwait", "rebuildOnBuilderChange", "kubeconfig", "context", "installKpack", "providerVersion"] as const;
+const SETTINGS = [
+  "timeoutSeconds",
+  "forceConflicts",
+  "adopt",
+  "skipAwait",
+  "rebuildOnBuilderChange",
+  "kubeconfig",
+  "context",
+  "installKpack",
+  "providerVersion",
+] as const;
 
 /** Inputs whose change replaces the Image (a new Image starts at build #1). */
 const REPLACING = ["tag", "name", "namespace"] as const;
@@ -77,7 +87,7 @@ function sourceChanges(was: Props, now: Props): { config: string[]; commit: bool
   return { config, commit: k1 === "git" && changed(obj(was.git).revision, obj(now.git).revision) };
 }
 
-const list = (xs: readonly string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}` : xs[0] ?? "");
+const list = (xs: readonly string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}` : (xs[0] ?? ""));
 
 /**
  * The preview line of an Image change: "will build #4: CONFIG (source.git.url)",
@@ -88,7 +98,7 @@ export function describeImageChange(olds: Props | undefined, news: Props): strin
   const notWaited = news.skipAwait === true ? " (skipAwait: not waited for)" : "";
   if (!olds) {
     return news.adopt === true
-      ? `takes over Image ${String(news.name ?? "")} if it exists (no build when its spec matches, its build history kept), else will build #1: a new Image${notWaited}`
+      ? `takes over Image ${typeof news.name === "string" ? news.name : ""} if it exists (no build when its spec matches, its build history kept), else will build #1: a new Image${notWaited}`
       : `will build #1: a new Image${notWaited}`;
   }
   const replacedBy = REPLACING.filter((k) => changed(olds[k], news[k]));
@@ -108,18 +118,33 @@ export function describeImageChange(olds: Props | undefined, news: Props): strin
   if (source.commit) reasons.push({ reason: "COMMIT", field: "source.git.revision", unless: "the new revision is the commit already built" });
   const [b0, b1] = [obj(olds.build), obj(news.build)];
   // A whole build block not known until apply may change anything in it.
-  const buildConfig = typeof news.build === "string" && containsUnknown(news.build) ? ["build"] : BUILD_CONFIG.filter((k) => changed(b0[k], b1[k])).map((k) => `build.${k}`);
+  const buildConfig =
+    typeof news.build === "string" && containsUnknown(news.build)
+      ? ["build"]
+      : BUILD_CONFIG.filter((k) => changed(b0[k], b1[k])).map((k) => `build.${k}`);
   for (const field of [...source.config, ...buildConfig]) {
     reasons.push({ reason: "CONFIG", field });
   }
   if (changed(olds.builder, news.builder)) {
-    const why = !waits ? "skipAwait is set, so pulumi-kpack asks for none" : news.rebuildOnBuilderChange === false ? "rebuildOnBuilderChange is false" : undefined;
-    reasons.push({ reason: "builder", field: "builder", unless: why && `the new builder has the buildpacks, stack and lifecycle of the last build (kpack #1198; ${why})` });
+    const why = !waits
+      ? "skipAwait is set, so pulumi-kpack asks for none"
+      : news.rebuildOnBuilderChange === false
+        ? "rebuildOnBuilderChange is false"
+        : undefined;
+    reasons.push({
+      reason: "builder",
+      field: "builder",
+      unless: why && `the new builder has the buildpacks, stack and lifecycle of the last build (kpack #1198; ${why})`,
+    });
   }
 
   const nextBuild = [
     ...NEXT_BUILD.filter((k) => changed(olds[k], news[k])),
-    ...(buildConfig.includes("build") ? [] : Object.keys({ ...b0, ...b1 }).filter((k) => !(BUILD_CONFIG as readonly string[]).includes(k) && changed(b0[k], b1[k])).map((k) => `build.${k}`)),
+    ...(buildConfig.includes("build")
+      ? []
+      : Object.keys({ ...b0, ...b1 })
+          .filter((k) => !(BUILD_CONFIG as readonly string[]).includes(k) && changed(b0[k], b1[k]))
+          .map((k) => `build.${k}`)),
   ];
   const counter = typeof olds.buildCounter === "number" ? olds.buildCounter : undefined;
   const number = counter !== undefined ? ` #${counter + 1}` : "";

@@ -17,8 +17,22 @@ export type Cache = NonNullable<ImageInputs["cache"]>;
 export const KPACK_DEFAULT_CACHE_SIZE = "2G";
 
 const SUFFIX: Record<string, number> = {
-  "": 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  "": 1,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 
 /** A Kubernetes quantity in base units (bytes for sizes); NaN when it is not one. */
@@ -49,7 +63,10 @@ export function cacheTransitionProblems(old: Cache | undefined, next: Cache | un
   if (now) {
     const problems: CacheProblem[] = [];
     if (quantityValue(now.size) < quantityValue(was.size)) {
-      problems.push({ path: "cache.volume.size", message: `kpack cannot shrink a volume cache (it is ${was.size}, this asks for ${now.size}). Keep ${was.size} or more, ${keepOrSwitch}` });
+      problems.push({
+        path: "cache.volume.size",
+        message: `kpack cannot shrink a volume cache (it is ${was.size}, this asks for ${now.size}). Keep ${was.size} or more, ${keepOrSwitch}`,
+      });
     }
     if ((now.storageClassName ?? "") !== (was.storageClassName ?? "")) {
       problems.push({
@@ -62,10 +79,12 @@ export function cacheTransitionProblems(old: Cache | undefined, next: Cache | un
   if (next?.registry) return [];
   // No cache: kpack's webhook puts its 2G default volume back, on the cluster's default StorageClass.
   if (quantityValue(was.size) > quantityValue(KPACK_DEFAULT_CACHE_SIZE) || was.storageClassName) {
-    return [{
-      path: "cache",
-      message: `removing this volume cache (${was.size}${was.storageClassName ? ` on StorageClass ${was.storageClassName}` : ""}) gives the Image kpack's default, a ${KPACK_DEFAULT_CACHE_SIZE} volume on the default StorageClass, and kpack cannot shrink a volume cache or change its StorageClass. Keep cache.volume as it is, ${keepOrSwitch}`,
-    }];
+    return [
+      {
+        path: "cache",
+        message: `removing this volume cache (${was.size}${was.storageClassName ? ` on StorageClass ${was.storageClassName}` : ""}) gives the Image kpack's default, a ${KPACK_DEFAULT_CACHE_SIZE} volume on the default StorageClass, and kpack cannot shrink a volume cache or change its StorageClass. Keep cache.volume as it is, ${keepOrSwitch}`,
+      },
+    ];
   }
   return [];
 }
@@ -80,7 +99,10 @@ export function liveCache(live: KubeObject | undefined): Cache | undefined {
  * defaulted, which server-side apply cannot remove) with the program's, in one
  * write the webhook accepts; undefined when the apply alone will do.
  */
-export function cacheReplacementPatch(live: KubeObject | undefined, desired: Cache | undefined): { spec: { cache: Record<string, unknown> } } | undefined {
+export function cacheReplacementPatch(
+  live: KubeObject | undefined,
+  desired: Cache | undefined,
+): { spec: { cache: Record<string, unknown> } } | undefined {
   const have = liveCache(live);
   if (!desired || !have) return undefined;
   if (desired.registry && have.volume) return { spec: { cache: { volume: null, registry: desired.registry } } };
@@ -98,5 +120,7 @@ export function liveVolumeConflict(live: KubeObject | undefined, desired: Cache 
   const want = desired?.volume;
   if (!have || !want) return undefined;
   const problems = cacheTransitionProblems({ volume: { size: String(have.size), storageClassName: have.storageClassName } }, desired);
-  return problems.length ? `cache: the Image has a ${have.size} volume cache${have.storageClassName ? ` on StorageClass ${have.storageClassName}` : " (kpack's default)"}: ${problems.map((p) => p.message).join("; ")}` : undefined;
+  return problems.length
+    ? `cache: the Image has a ${have.size} volume cache${have.storageClassName ? ` on StorageClass ${have.storageClassName}` : " (kpack's default)"}: ${problems.map((p) => p.message).join("; ")}`
+    : undefined;
 }

@@ -69,7 +69,8 @@ export const image = defineKind<ImageInputs>({
     if (conflict) throw new Error(`${label}: ${conflict}. Nothing was changed.`);
     const patch = cacheReplacementPatch(live, args.cache);
     if (!patch) return;
-    await k.objects.patch({ ...obj, ...patch, spec: patch.spec } as typeof obj, undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch)
+    await k.objects
+      .patch({ ...obj, ...patch, spec: patch.spec }, undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch)
       .catch((e: unknown) => {
         throw new Error(`${label}: replacing its cache failed: ${apiMessage(e)}.`);
       });

@@ -100,13 +100,14 @@ export function refreshLine(state: RefreshedOutputs, live: RefreshedOutputs): st
   if (after <= before) return undefined;
   const builds = after - before === 1 ? `#${after}` : `#${before + 1}–#${after}`;
   const p = live.provenance as BuildProvenance | undefined;
-  const reason = String(live.latestBuildReason ?? p?.reason ?? "") || "a build";
+  const reason = (typeof live.latestBuildReason === "string" ? live.latestBuildReason : (p?.reason ?? "")) || "a build";
   // The source detail belongs to the build that made the digest, when that is the latest one.
   const detail = p && p.build === live.latestBuildRef && /COMMIT/.test(reason) ? sourceSummary(p) : undefined;
   const why = detail ? `${reason} ${detail}` : reason;
   const changed = live.latestImage !== state.latestImage;
   const failedLatest = p?.build !== live.latestBuildRef && live.latestImage === state.latestImage;
-  if (failedLatest) return `kpack started build ${builds} (${why}) since the last up, and it has made no new image (it failed, or still runs): the digest stays`;
+  if (failedLatest)
+    return `kpack started build ${builds} (${why}) since the last up, and it has made no new image (it failed, or still runs): the digest stays`;
   return `kpack built ${builds} (${why}) since the last up: ${changed ? "the digest changes" : "the digest stays (the same image)"}`;
 }
 
@@ -120,10 +121,21 @@ export async function readProvenance(k: Kube, image: KubeObject): Promise<Props>
   // An explicit undefined: a refresh must drop provenance the stored state still has.
   if (!s.latestImage) return { provenance: undefined };
   const ns = image.metadata?.namespace;
-  const latest = s.latestBuildRef ? await get(k, { apiVersion: image.apiVersion ?? "kpack.io/v1alpha2", kind: "Build", name: s.latestBuildRef, namespace: ns }) : undefined;
+  const latest = s.latestBuildRef
+    ? await get(k, { apiVersion: image.apiVersion ?? "kpack.io/v1alpha2", kind: "Build", name: s.latestBuildRef, namespace: ns })
+    : undefined;
   let build = latest && provenanceBuild([latest], s.latestImage);
   if (!build) {
-    const l = await k.objects.list(image.apiVersion ?? "kpack.io/v1alpha2", "Build", ns, undefined, undefined, undefined, undefined, `${BUILD_LABEL.image}=${image.metadata?.name}`);
+    const l = await k.objects.list(
+      image.apiVersion ?? "kpack.io/v1alpha2",
+      "Build",
+      ns,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      `${BUILD_LABEL.image}=${image.metadata?.name}`,
+    );
     build = provenanceBuild(l.items as KubeObject[], s.latestImage);
   }
   return { provenance: build ? provenanceOf(build) : undefined };

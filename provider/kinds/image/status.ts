@@ -45,7 +45,7 @@ export type ImageWait =
   | { state: "failed"; message: string };
 
 function imageStatus(image: KubeObject): ImageStatus {
-  return status(image) as ImageStatus;
+  return status(image);
 }
 
 /** The Build the wait for generation G depends on: latestBuildRef, when that build was made for G. */
@@ -218,8 +218,13 @@ export function failedStep(pod: KubeObject | undefined): { step: string; exitCod
  * no termination message, which the lifecycle's steps never do.
  */
 export function stepFailureDetail(failed: { step: string; exitCode: number; message?: string }, log: string | undefined, lines = 8): string {
-  // eslint-disable-next-line no-control-regex
-  const tail = (log ?? "").replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trimEnd()).filter(Boolean).slice(-lines);
+  const tail = (log ?? "")
+    // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes this strips
+    .replace(/\x1b\[[0-9;]*m/g, "")
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .filter(Boolean)
+    .slice(-lines);
   const said = tail.length ? `; its log ends:\n    ${tail.join("\n    ")}` : failed.message ? `: ${failed.message}` : "";
   return `Step ${failed.step} failed (exit code ${failed.exitCode})${said}`;
 }

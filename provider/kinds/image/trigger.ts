@@ -13,12 +13,21 @@ import { newestBuild } from "./status";
 
 /** Asks for a build, the annotation holding `value`. Returns the build number to wait for; 0 when the Image has no Build yet (nothing was asked). */
 export async function askForBuild(ctx: AwaitContext<ImageInputs>, value: string): Promise<number> {
-  const builds = await ctx.io.list({ apiVersion: KPACK_API_VERSION, kind: "Build", namespace: ctx.ref.namespace, labelSelector: `${BUILD_LABEL.image}=${ctx.ref.name}` });
+  const builds = await ctx.io.list({
+    apiVersion: KPACK_API_VERSION,
+    kind: "Build",
+    namespace: ctx.ref.namespace,
+    labelSelector: `${BUILD_LABEL.image}=${ctx.ref.name}`,
+  });
   const newest = newestBuild(builds);
   if (!newest?.metadata?.name) return 0;
   const n = Number(newest.metadata.labels?.[BUILD_LABEL.buildNumber] ?? 0);
   await ctx.io
-    .mergePatch({ apiVersion: KPACK_API_VERSION, kind: "Build", metadata: { name: newest.metadata.name, namespace: ctx.ref.namespace, annotations: { [BUILD_ANNOTATION.additionalBuildNeeded]: value } } })
+    .mergePatch({
+      apiVersion: KPACK_API_VERSION,
+      kind: "Build",
+      metadata: { name: newest.metadata.name, namespace: ctx.ref.namespace, annotations: { [BUILD_ANNOTATION.additionalBuildNeeded]: value } },
+    })
     .catch((e: Error) => {
       throw new Error(`${ctx.label}: triggering a build failed: ${e.message}`);
     });
