@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { binaries, ensureBinary } from "./binaries";
 import { nodeBinDir, repoRoot } from "./paths";
+import { versions } from "./versions";
 
 /**
  * A real Pulumi CLI, fully offline: file backend and PULUMI_HOME in a scratch
@@ -61,8 +62,18 @@ function isolateMonitorChannels(): void {
 }
 isolateMonitorChannels();
 
+/** A hard link where the file system allows one, else a copy: a binary the CLI must find beside itself, not through a symlink. */
+function linkOrCopy(from: string, to: string): void {
+  try {
+    fs.linkSync(from, to);
+  } catch {
+    fs.copyFileSync(from, to);
+    fs.chmodSync(to, 0o755);
+  }
+}
+
 export async function pulumiEnv(baseDir: string, kubeconfigPath: string): Promise<PulumiEnv> {
-  const bin = ensureBinary(binaries.pulumi);
+  const cliBinary = ensureBinary(binaries.pulumi);
   const languageHost = ensureBinary(binaries.pulumiLanguageNodejs);
   const kubernetesPlugin = ensureBinary(binaries.pulumiKubernetes);
   const workDir = fs.mkdtempSync(path.join(baseDir ?? os.tmpdir(), "pulumi-"));
@@ -70,18 +81,32 @@ export async function pulumiEnv(baseDir: string, kubeconfigPath: string): Promis
   const state = path.join(workDir, "state");
   fs.mkdirSync(home, { recursive: true });
   fs.mkdirSync(state, { recursive: true });
-  // pulumi-resource-pulumi-nodejs (the dynamic-provider launcher) ships in the
-  // @pulumi/pulumi package; node_modules/.bin holds the project's Node ≥22.
-  // pulumi-language-nodejs runs program directories; pulumi-resource-kubernetes, found
-  // on PATH, is used as an ambient plugin (no download).
-  const pathDirs = [
-    path.dirname(bin),
-    path.dirname(languageHost),
-    path.dirname(kubernetesPlugin),
-    path.join(repoRoot, "node_modules", "@pulumi", "pulumi"),
-    nodeBinDir,
-    process.env.PATH ?? "",
-  ];
+  // Laid out as the Pulumi installer lays out ~/.pulumi/bin: the CLI with its bundled plugins beside it
+  // (the Node.js language host and pulumi-resource-pulumi-nodejs, the dynamic-provider launcher that
+  // @pulumi/pulumi ships). The engine finds them next to its own executable and, that directory being
+  // the one on PATH, says nothing, as on a user's machine.
+  const cliDir = path.join(workDir, "cli");
+  fs.mkdirSync(cliDir);
+  const bin = path.join(cliDir, "pulumi");
+  linkOrCopy(cliBinary, bin);
+  linkOrCopy(languageHost, path.join(cliDir, "pulumi-language-nodejs"));
+  linkOrCopy(
+    path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs"),
+    path.join(cliDir, "pulumi-resource-pulumi-nodejs"),
+  );
+  // node_modules/.bin holds the project's Node ≥22.
+  const pathDirs = [cliDir, nodeBinDir, process.env.PATH ?? ""];
+  // The Kubernetes plugin goes into the scratch PULUMI_HOME as `pulumi plugin install` puts a downloaded one,
+  // under the version @pulumi/kubernetes asks for (the one the environment builds).
+  execFileSync(bin, ["plugin", "install", "resource", "kubernetes", versions.pulumiKubernetes, "--file", kubernetesPlugin], {
+    env: { ...process.env, PATH: pathDirs.join(path.delimiter), PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // Any other @pulumi/kubernetes (the compatibility run) asks for a plugin version the environment does
+  // not build: there the same binary is found on PATH instead, which the engine takes for any version
+  // (and warns about).
+  const ambientKubernetes = (deps?: ProgramDeps): Record<string, string> =>
+    deps && deps.kubernetes !== versions.pulumiKubernetes ? { PATH: [path.dirname(kubernetesPlugin), ...pathDirs].join(path.delimiter) } : {};
   const envVars: Record<string, string> = {
     PATH: pathDirs.join(path.delimiter),
     PULUMI_HOME: home,
@@ -150,7 +175,12 @@ export async function pulumiEnv(baseDir: string, kubeconfigPath: string): Promis
       }
       return LocalWorkspace.createOrSelectStack(
         { stackName, workDir: dir },
-        { pulumiHome: home, pulumiCommand: command, envVars: { ...envVars, ...(opts.extraEnv ?? {}) }, secretsProvider: "passphrase" },
+        {
+          pulumiHome: home,
+          pulumiCommand: command,
+          envVars: { ...envVars, ...ambientKubernetes(opts.deps), ...(opts.extraEnv ?? {}) },
+          secretsProvider: "passphrase",
+        },
       );
     },
   };

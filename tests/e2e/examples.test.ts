@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { exampleConfig, exampleStack, sourceBlob } from "../../devenv/examples";
 import type { KpackEnv } from "../../devenv/kpack-env";
 import { repoRoot } from "../../devenv/paths";
@@ -37,6 +38,9 @@ describe("examples as program directories", function () {
       const up = await stack.up({ onOutput: (s) => (output += s) });
       // Clean diagnostics: no Node warning from a dependency, and the build's result once.
       assert.doesNotMatch(output, /ExperimentalWarning/);
+      // No warning that comes from the environment rather than the program (issue 20): plugins are where an
+      // installed CLI keeps them, and the program directory has its package.json.
+      assert.doesNotMatch(output, /from \$PATH|Could not find a package\.json|warning:/i, output);
       const diagnostics = output.slice(output.indexOf("Diagnostics:"));
       assert.ok(output.includes("Diagnostics:"), output);
       assert.equal(diagnostics.match(/Build \S+ \(#1, [A-Z,]+\) succeeded: /g)?.length, 1, diagnostics);
@@ -159,6 +163,17 @@ describe("examples as program directories", function () {
   });
 });
 
+/** `pulumi refresh` of a stack whose objects nobody touched: every resource the same, and a preview after it has nothing to do. */
+async function refreshChangesNothing(stack: Stack): Promise<void> {
+  const refresh = await stack.refresh();
+  assert.deepEqual(
+    Object.keys(refresh.summary.resourceChanges ?? {}),
+    ["same"],
+    `refresh changed nothing: ${JSON.stringify(refresh.summary.resourceChanges)}`,
+  );
+  await stack.preview({ expectNoChanges: true });
+}
+
 /** Every directory under `dir` that holds a copy of the npm package `name` (node_modules/<name>/package.json). */
 function copiesOf(dir: string, name: string): string[] {
   const found: string[] = [];
@@ -195,12 +210,13 @@ describe("examples with the oldest and the newest @pulumi/pulumi and @pulumi/kub
   });
 
   const newest = async (name: string) => (await promisify(execFile)("npm", ["view", name, "version"], { encoding: "utf8" })).stdout.trim();
+  const depsOf = async (which: "oldest" | "newest"): Promise<ProgramDeps> =>
+    which === "oldest"
+      ? { pulumi: versions.pulumiOldest, kubernetes: versions.pulumiKubernetesOldest }
+      : { pulumi: await newest("@pulumi/pulumi"), kubernetes: await newest("@pulumi/kubernetes") };
   for (const which of ["oldest", "newest"] as const) {
     it(`app-deployment with the ${which}: one @pulumi/pulumi in node_modules; up, a no-change preview, refresh and destroy`, async () => {
-      const deps: ProgramDeps =
-        which === "oldest"
-          ? { pulumi: versions.pulumiOldest, kubernetes: versions.pulumiKubernetesOldest }
-          : { pulumi: await newest("@pulumi/pulumi"), kubernetes: await newest("@pulumi/kubernetes") };
+      const deps = await depsOf(which);
       const dir = env.pulumi.programDeps(deps);
       const copies = copiesOf(dir, "@pulumi/pulumi");
       assert.deepEqual(copies, [path.join(dir, "node_modules", "@pulumi", "pulumi")], `one @pulumi/pulumi (found ${copies.join(", ")})`);
@@ -231,16 +247,44 @@ describe("examples with the oldest and the newest @pulumi/pulumi and @pulumi/kub
         const d = await apps.readNamespacedDeployment({ name: String(value(up.outputs, "deploymentName")), namespace: ns });
         assert.equal(d.spec?.template.spec?.containers[0].image, image);
         await stack.preview({ expectNoChanges: true });
-        const refresh = await stack.refresh();
-        assert.deepEqual(
-          Object.keys(refresh.summary.resourceChanges ?? {}),
-          ["same"],
-          `refresh changed nothing: ${JSON.stringify(refresh.summary.resourceChanges)}`,
-        );
-        await stack.preview({ expectNoChanges: true });
+        await refreshChangesNothing(stack);
         const down = await stack.destroy();
         assert.deepEqual(Object.keys(down.summary.resourceChanges ?? {}), ["delete"]);
         await assert.rejects(apps.readNamespacedDeployment({ name: d.metadata!.name!, namespace: ns }), "the Deployment is gone");
+      } finally {
+        await stack.destroy().catch(() => undefined);
+      }
+    });
+
+    // Secrets are serialized by the program's @pulumi/pulumi, whichever version: the password stays out of state and output.
+    it(`private-registry with the ${which}: the password stays out of the checkpoint and the output; refresh changes nothing`, async () => {
+      const deps = await depsOf(which);
+      const creds = kp.authRegistry.auth!;
+      const registry = `${kp.authRegistry.host}/private-compat-${which}`;
+      const stackName = `compat-${which}`;
+      const stack = await exampleStack(
+        env.cluster,
+        kp,
+        env.pulumi,
+        "private-registry",
+        stackName,
+        { registry, registryUser: creds.username },
+        { registryPassword: creds.password },
+        deps,
+      );
+      const output: string[] = [];
+      try {
+        const up = await stack.up({ onOutput: (o) => output.push(o) });
+        assert.equal(value(up.outputs, "image"), `${registry}/app@${(await getManifest(`${registry}/app:latest`, creds)).digest}`);
+        await stack.preview({ expectNoChanges: true, onOutput: (o) => output.push(o) });
+        await refreshChangesNothing(stack);
+        const state = env.pulumi.rawState("kpack-private-registry", stackName);
+        for (const form of [creds.password, Buffer.from(creds.password).toString("base64")]) {
+          assert.ok(!state.includes(form), "the password is not in the checkpoint");
+          assert.ok(!output.join("").includes(form), "the password is not in the CLI output");
+        }
+        const down = await stack.destroy();
+        assert.deepEqual(Object.keys(down.summary.resourceChanges ?? {}), ["delete"]);
       } finally {
         await stack.destroy().catch(() => undefined);
       }
