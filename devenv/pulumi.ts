@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { binaries, ensureBinary } from "./binaries";
 import { nodeBinDir, repoRoot } from "./paths";
@@ -98,9 +99,9 @@ export async function pulumiEnv(baseDir: string, kubeconfigPath: string): Promis
   const pathDirs = [cliDir, nodeBinDir, process.env.PATH ?? ""];
   // The Kubernetes plugin goes into the scratch PULUMI_HOME as `pulumi plugin install` puts a downloaded one,
   // under the version @pulumi/kubernetes asks for (the one the environment builds).
-  execFileSync(bin, ["plugin", "install", "resource", "kubernetes", versions.pulumiKubernetes, "--file", kubernetesPlugin], {
+  // Not execFileSync: the copy takes a second or two, and a test's webhook relay shares this event loop.
+  await promisify(execFile)(bin, ["plugin", "install", "resource", "kubernetes", versions.pulumiKubernetes, "--file", kubernetesPlugin], {
     env: { ...process.env, PATH: pathDirs.join(path.delimiter), PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true" },
-    stdio: ["ignore", "pipe", "pipe"],
   });
   // Any other @pulumi/kubernetes (the compatibility run) asks for a plugin version the environment does
   // not build: there the same binary is found on PATH instead, which the engine takes for any version
