@@ -193,9 +193,9 @@ export interface ProgramDeps {
   kubernetes: string;
 }
 
-/** The version of a package the repository's lock file installed (node_modules), for reproducible program installs. */
-function installedVersion(name: string): string {
-  return (JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+/** The version of package `name` installed in `dir`/node_modules (by default the repository's, as its lock file installed it). */
+export function installedVersion(name: string, dir = repoRoot): string {
+  return (JSON.parse(fs.readFileSync(path.join(dir, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 }
 
 /**

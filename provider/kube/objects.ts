@@ -88,13 +88,13 @@ export function isTransient(e: unknown): boolean {
 const NETWORK_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
 
 /** Runs fn again on transient errors (see isTransient), for at most budgetMs, then gives its last error. */
-export async function retryTransient<T>(fn: () => Promise<T>, budgetMs: number): Promise<T> {
+export async function retryTransient<T>(fn: () => Promise<T>, budgetMs: number, retryable: (e: unknown) => boolean = isTransient): Promise<T> {
   const until = Date.now() + budgetMs;
   for (let pause = 250; ; pause = Math.min(pause * 2, 2000)) {
     try {
       return await fn();
     } catch (e) {
-      if (!isTransient(e) || Date.now() + pause > until) throw e;
+      if (!retryable(e) || Date.now() + pause > until) throw e;
       await new Promise((r) => setTimeout(r, pause));
     }
   }
@@ -149,19 +149,16 @@ export function webhookUnreachable(message: string): boolean {
 /** Server-side apply with the provider's field manager. */
 export async function apply(k: Kube, obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
   const ref = refOf(obj);
-  const until = Date.now() + WEBHOOK_RETRY_MS;
-  for (let pause = 250; ; pause = Math.min(pause * 2, 2000)) {
-    try {
-      return await k.objects.patch(obj, undefined, undefined, FIELD_MANAGER, opts.force, k8s.PatchStrategy.ServerSideApply);
-    } catch (e) {
-      // While kpack's webhook rolls over (an upgrade, a rescheduled pod) the apiserver cannot call it
-      // for a moment ("EOF", "no endpoints available"): that passes, a refusal does not.
-      if (webhookUnreachable(apiMessage(e)) && Date.now() + pause < until) {
-        await new Promise((r) => setTimeout(r, pause));
-        continue;
-      }
-      throw applyError(ref, e);
-    }
+  try {
+    // While kpack's webhook rolls over (an upgrade, a rescheduled pod) the apiserver cannot call it
+    // for a moment ("EOF", "no endpoints available"): that passes, a refusal does not.
+    return await retryTransient(
+      () => k.objects.patch(obj, undefined, undefined, FIELD_MANAGER, opts.force, k8s.PatchStrategy.ServerSideApply),
+      WEBHOOK_RETRY_MS,
+      (e) => webhookUnreachable(apiMessage(e)),
+    );
+  } catch (e) {
+    throw applyError(ref, e);
   }
 }
 

@@ -8,7 +8,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { exampleConfig, exampleStack, sourceBlob } from "../../devenv/examples";
 import type { KpackEnv } from "../../devenv/kpack-env";
 import { repoRoot } from "../../devenv/paths";
-import type { ProgramDeps } from "../../devenv/pulumi";
+import { installedVersion, type ProgramDeps } from "../../devenv/pulumi";
 import { versions } from "../../devenv/versions";
 import { getManifest } from "../../devenv/registry";
 import { testEnv, TestEnv } from "../../devenv/test-env";
@@ -220,10 +220,8 @@ describe("examples with the oldest and the newest @pulumi/pulumi and @pulumi/kub
       const dir = env.pulumi.programDeps(deps);
       const copies = copiesOf(dir, "@pulumi/pulumi");
       assert.deepEqual(copies, [path.join(dir, "node_modules", "@pulumi", "pulumi")], `one @pulumi/pulumi (found ${copies.join(", ")})`);
-      const installed = (p: string) =>
-        (JSON.parse(fs.readFileSync(path.join(dir, "node_modules", p, "package.json"), "utf8")) as { version: string }).version;
-      assert.equal(installed("@pulumi/pulumi"), deps.pulumi);
-      assert.equal(installed("@pulumi/kubernetes"), deps.kubernetes);
+      assert.equal(installedVersion("@pulumi/pulumi", dir), deps.pulumi);
+      assert.equal(installedVersion("@pulumi/kubernetes", dir), deps.kubernetes);
       // npm's own view: nothing missing, invalid or extraneous in the tree.
       await promisify(execFile)("npm", ["ls", "--all"], { cwd: dir, encoding: "utf8", maxBuffer: 16 << 20 });
 
