@@ -85,6 +85,8 @@ function cpuOf(pid: number): { name: string; seconds: number } | undefined {
 /** What the processes of one command cost: the dynamic provider's peak RSS, and CPU seconds per process name. */
 export interface ProcessCost {
   rssMb: number;
+  /** With a heap snapshot taken: the largest RSS sampled (every 200 ms) before it. */
+  rssBeforeSnapshotMb?: number;
   cpu: Record<string, number>;
 }
 
@@ -95,8 +97,11 @@ export interface ProcessCost {
  * each process spent meanwhile, summed by name (this process, which runs the
  * build pods' runner, counts as "bench").
  */
-export function processCost(): { stop(): ProcessCost } {
+export function processCost(opts: { snapshotAtMb?: number } = {}): { stop(): ProcessCost } {
   let peakKb = 0;
+  // The provider's largest RSS sampled before a heap snapshot (which itself grows the process).
+  let beforeSnapshotKb = 0;
+  const signalled = new Set<number>();
   const startCpu = new Map<number, number>();
   const lastCpu = new Map<number, { name: string; seconds: number }>();
   const self0 = process.cpuUsage();
@@ -110,8 +115,16 @@ export function processCost(): { stop(): ProcessCost } {
       lastCpu.set(pid, { name, seconds: c.seconds });
       if (name !== "dynamic-provider") continue;
       try {
-        const hwm = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+        const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+        const hwm = /VmHWM:\s+(\d+)/.exec(status);
         if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+        // BENCH_HEAP_SNAPSHOT_MB: one heap snapshot (node's --heapsnapshot-signal) once the provider's RSS passes it.
+        const rss = /VmRSS:\s+(\d+)/.exec(status);
+        if (rss && !signalled.has(pid)) beforeSnapshotKb = Math.max(beforeSnapshotKb, Number(rss[1]));
+        if (opts.snapshotAtMb && rss && Number(rss[1]) / 1024 >= opts.snapshotAtMb && !signalled.has(pid)) {
+          signalled.add(pid);
+          process.kill(pid, "SIGUSR2");
+        }
       } catch {
         // exited meanwhile
       }
@@ -128,7 +141,7 @@ export function processCost(): { stop(): ProcessCost } {
       const self = process.cpuUsage(self0);
       cpu.bench = (self.user + self.system) / 1e6;
       for (const k of Object.keys(cpu)) cpu[k] = Math.round(cpu[k] * 10) / 10;
-      return { rssMb: peakKb / 1024, cpu };
+      return { rssMb: peakKb / 1024, cpu, ...(signalled.size ? { rssBeforeSnapshotMb: beforeSnapshotKb / 1024 } : {}) };
     },
   };
 }

@@ -43,6 +43,9 @@ interface Step {
   seconds: number;
   started?: number;
   done?: number;
+  /** Settles when the step's binaries are in the cache (or its build failed). */
+  finished: Promise<void>;
+  settle: (err?: Error) => void;
 }
 
 function fmt(s: number): string {
@@ -50,36 +53,64 @@ function fmt(s: number): string {
   return `${m}:${String(Math.round(s % 60)).padStart(2, "0")}`;
 }
 
+export type BinaryKey = keyof typeof binaries;
+
+/** A preparation under way: what it has found or built, and a way to wait for some of it. */
+export interface Preparation {
+  /** Resolves once these binaries are in the cache; rejects if one of their builds failed. */
+  ready(keys: BinaryKey[]): Promise<void>;
+  /** Prints an event of the caller (e.g. "control plane ready") in the same display, above the progress line. */
+  note(event: string): void;
+  /** Every binary: its path, once all are found or built. */
+  all: Promise<Record<string, string>>;
+}
+
 /**
- * Finds or builds every binary, `jobs` builds at a time, printing one progress
- * line per event (and a heartbeat each minute): done/total, elapsed, what
- * builds, and what is left by the published step times.
+ * Finds or builds every binary (except the skipped), `jobs` builds at a time,
+ * in `order` (cache entry names without their version, e.g. "kubernetes"),
+ * the rest longest first. One progress display for all of it: done/total,
+ * elapsed, what builds, and what is left by the published step times (on a
+ * terminal one line that rewrites itself; otherwise a line per event and a
+ * heartbeat each minute). Callers start what needs only some of the binaries
+ * (the control plane, kpack) as soon as `ready` says those are there.
  */
-export async function prepareBinaries(
-  opts: { jobs?: number; skip?: (spec: BinarySpec) => boolean; label?: string } = {},
-): Promise<Record<string, string>> {
+export function startPreparation(
+  opts: { jobs?: number; skip?: (spec: BinarySpec, key: BinaryKey) => boolean; label?: string; order?: string[] } = {},
+): Preparation {
   const jobs = Math.max(1, opts.jobs ?? (Number(process.env.PULUMI_KPACK_BUILD_JOBS) || 2));
   const label = opts.label ?? "preparing the environment";
   const paths: Record<string, string> = {};
   const byDir = new Map<string, Step>();
-  for (const [key, spec] of Object.entries(binaries) as [string, BinarySpec][]) {
-    if (opts.skip?.(spec)) continue;
+  const stepOf = new Map<string, Step>();
+  for (const [key, spec] of Object.entries(binaries) as [BinaryKey, BinarySpec][]) {
+    if (opts.skip?.(spec, key)) continue;
     const found = locate(spec);
     if (found) {
       paths[key] = found.path;
       continue;
     }
-    const step = byDir.get(spec.cacheDir) ?? { cacheDir: spec.cacheDir, specs: [], seconds: published(spec.cacheDir) };
+    let step = byDir.get(spec.cacheDir);
+    if (!step) {
+      let settle!: Step["settle"];
+      const finished = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));
+      // A step nobody waits for must not turn its failure into an unhandled rejection: `all` reports it.
+      finished.catch(() => undefined);
+      step = { cacheDir: spec.cacheDir, specs: [], seconds: published(spec.cacheDir), finished, settle };
+      byDir.set(spec.cacheDir, step);
+    }
     step.specs.push([key, spec]);
-    byDir.set(spec.cacheDir, step);
+    stepOf.set(key, step);
   }
-  const steps = [...byDir.values()].sort((a, b) => b.seconds - a.seconds);
-  if (steps.length === 0) return paths;
+  const base = (dir: string) => dir.replace(/-v?[0-9a-f.]+$/, "");
+  const rank = (s: Step) => {
+    const i = opts.order?.indexOf(base(s.cacheDir)) ?? -1;
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  const steps = [...byDir.values()].sort((a, b) => rank(a) - rank(b) || b.seconds - a.seconds);
   const t0 = Date.now();
-  const logDir = path.join(cacheRoot(), "logs");
-  fs.mkdirSync(logDir, { recursive: true });
   const tty = process.stderr.isTTY === true;
-  const status = (event?: string): void => {
+  let shown = false;
+  const line = (): string => {
     const now = Date.now();
     const done = steps.filter((s) => s.done).length;
     const running = steps.filter((s) => s.started && !s.done);
@@ -89,39 +120,74 @@ export async function prepareBinaries(
       steps.filter((s) => !s.started).reduce((a, s) => a + s.seconds, 0) +
       running.reduce((a, s) => a + Math.max(s.seconds * 0.1, s.seconds - (now - s.started!) / 1000), 0);
     const left = serialLeft / Math.min(jobs, Math.max(1, os.cpus().length / 2 + 0.5));
-    const line =
+    return (
       `[${label}] ${done}/${steps.length} built, ${fmt((now - t0) / 1000)} elapsed` +
       (running.length ? `, building ${running.map((s) => s.cacheDir).join(", ")}` : "") +
-      (done < steps.length ? `, about ${Math.max(1, Math.round(left / 60))} min left` : "");
-    if (tty) process.stderr.write(`\r\x1b[K${line}${event ? `\n  ${event}\n` : ""}`);
-    else process.stderr.write(`${line}${event ? `\n  ${event}` : ""}\n`);
+      (done < steps.length ? `, about ${Math.max(1, Math.round(left / 60))} min left` : "")
+    );
   };
-  process.stderr.write(`[${label}] ${steps.length} builds from the Go module proxy, ${jobs} at a time (once per machine; logs in ${logDir})\n`);
-  const heartbeat = setInterval(() => status(), tty ? 1000 : 60_000);
-  const queue = [...steps];
-  const worker = async (): Promise<void> => {
-    for (let step = queue.shift(); step; step = queue.shift()) {
-      step.started = Date.now();
-      status(`started ${step.cacheDir}`);
-      const log = path.join(logDir, `${step.cacheDir}.log`);
-      fs.rmSync(log, { force: true });
-      try {
-        for (const [key, spec] of step.specs) paths[key] = await buildBinary(spec, log);
-      } catch (err) {
-        queue.length = 0; // start nothing more; the builds already running finish
-        throw err;
+  const status = (event?: string): void => {
+    // Nothing to build (a warm cache): the caller's own lines say enough.
+    if (!steps.length) return;
+    const building = steps.some((s) => !s.done);
+    if (tty) {
+      // Events scroll above; the progress line stays at the bottom while builds run.
+      process.stderr.write(`\r\x1b[K${event ? `  ${event}\n` : ""}${building ? line() : ""}`);
+      shown = building;
+    } else process.stderr.write(`${event ? `  ${event}\n` : ""}${line()}\n`);
+  };
+  const all = (async (): Promise<Record<string, string>> => {
+    if (steps.length === 0) return paths;
+    const logDir = path.join(cacheRoot(), "logs");
+    fs.mkdirSync(logDir, { recursive: true });
+    process.stderr.write(`[${label}] ${steps.length} builds from the Go module proxy, ${jobs} at a time (once per machine; logs in ${logDir})\n`);
+    const heartbeat = setInterval(() => status(), tty ? 1000 : 60_000);
+    const queue = [...steps];
+    let failure: Error | undefined;
+    const worker = async (): Promise<void> => {
+      for (let step = queue.shift(); step; step = queue.shift()) {
+        step.started = Date.now();
+        status(`started ${step.cacheDir}`);
+        const log = path.join(logDir, `${step.cacheDir}.log`);
+        fs.rmSync(log, { force: true });
+        try {
+          for (const [key, spec] of step.specs) paths[key] = await buildBinary(spec, log);
+        } catch (e) {
+          const err = e instanceof Error ? e : new Error(`building ${step.cacheDir} failed`);
+          failure ??= err;
+          step.settle(err);
+          // Start nothing more; the builds already running finish. What never starts fails its waiters too.
+          for (const s of queue.splice(0)) s.settle(err);
+          return;
+        }
+        step.done = Date.now();
+        status(`built ${step.cacheDir} in ${fmt((step.done - step.started) / 1000)}`);
+        step.settle();
       }
-      step.done = Date.now();
-      status(`built ${step.cacheDir} in ${fmt((step.done - step.started) / 1000)}`);
+    };
+    try {
+      await Promise.all(Array.from({ length: jobs }, worker));
+    } finally {
+      clearInterval(heartbeat);
+      if (tty && shown) process.stderr.write("\n");
     }
+    if (failure) throw failure;
+    process.stderr.write(`[${label}] all binaries ready in ${fmt((Date.now() - t0) / 1000)}\n`);
+    return paths;
+  })();
+  all.catch(() => undefined);
+  return {
+    all,
+    note: (event) => status(event),
+    async ready(keys) {
+      await Promise.all(keys.flatMap((k) => stepOf.get(k)?.finished ?? []));
+    },
   };
-  try {
-    await Promise.all(Array.from({ length: jobs }, worker));
-  } finally {
-    clearInterval(heartbeat);
-  }
-  process.stderr.write(`[${label}] all binaries ready in ${fmt((Date.now() - t0) / 1000)}\n`);
-  return paths;
+}
+
+/** Finds or builds every binary (see startPreparation) and returns their paths. */
+export function prepareBinaries(opts: Parameters<typeof startPreparation>[0] = {}): Promise<Record<string, string>> {
+  return startPreparation(opts).all;
 }
 
 if (require.main === module) {

@@ -121,6 +121,34 @@ export function accessProblems(given: ClusterAccess): AccessProblem[] {
   return [];
 }
 
+type RequestContext = Parameters<k8s.KubeConfig["applySecurityAuthentication"]>[0];
+type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
+
+/**
+ * One connection pool per client. client-node 2.0 gives every request a new
+ * undici Agent, so no connection is reused: each request (of 200 Images'
+ * applies, reads and watches at once) makes a TLS handshake, a secure context
+ * and a socket of its own that lingers until the agent's keep-alive timeout.
+ * The TLS material of a kubeconfig with a static client certificate or token
+ * never changes, so every request can share the first request's agent (its
+ * headers, the credentials, are still set per request). An exec plugin or
+ * auth provider may hand out rotating client certificates: those keep
+ * client-node's agent per request.
+ */
+function shareConnections(config: k8s.KubeConfig): void {
+  const user = config.getCurrentUser();
+  if (!user || user.exec || user.authProvider) return;
+  const own = config.applySecurityAuthentication.bind(config);
+  let shared: Dispatcher | undefined;
+  config.applySecurityAuthentication = async (context: RequestContext): Promise<void> => {
+    await own(context);
+    const fresh = context.getDispatcher();
+    if (!fresh) return;
+    if (shared) context.setDispatcher(shared);
+    else shared = fresh;
+  };
+}
+
 /** A client for the cluster named by the resource's inputs, else the stack config, else KUBECONFIG / ~/.kube/config. */
 export function kube(given: ClusterAccess): Kube {
   const { access, kubeconfigFrom } = resolveAccess(given);
@@ -152,6 +180,7 @@ export function kube(given: ClusterAccess): Kube {
   if (!cluster) {
     throw new Error("The kubeconfig names no cluster for its current context. Set the context input or KUBECONFIG to a usable kubeconfig.");
   }
+  shareConnections(config);
   const k: Kube = { config, objects: k8s.KubernetesObjectApi.makeApiClient(config), server: cluster.server };
   clients.set(key, k);
   return k;

@@ -6,6 +6,9 @@ set -euo pipefail
 CACHE_ROOT="${PULUMI_KPACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-kpack}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 export GOTOOLCHAIN=local
+# The scripts build with -mod=mod instead of running `go mod tidy` first: the
+# build adds to go.mod and go.sum only the modules whose packages it compiles
+# here, where tidy fetches every module that any platform or test would import.
 
 # finish <dest> <tmpdir>: atomically publish tmpdir/bin as dest.
 finish() {
@@ -27,13 +30,13 @@ scratch() {
 
 log() { echo "[build $(date +%H:%M:%S)] $*" >&2; }
 
-# kpack_module <version> <package>...: makes the current dir a wrapper module
-# that builds these packages of github.com/pivotal/kpack@v<version>, and sets
+# kpack_module <version>: makes the current dir a wrapper module
+# for building packages of github.com/pivotal/kpack@v<version>, and sets
 # KPACK_SRC to the module's source. kpack's go.mod has a replace
 # (github.com/docker/docker), which makes `go install` refuse it; the wrapper
 # repeats kpack's replaces so MVS picks the same versions.
 kpack_module() {
-  local v="$1"; shift
+  local v="$1"
   go mod init local/kpackbin >/dev/null 2>&1
   local info gomod
   info=$(go mod download -json "github.com/pivotal/kpack@v$v")
@@ -44,7 +47,4 @@ kpack_module() {
   # Seed go.sum with kpack's own: some of its pseudo-version dependencies are
   # unknown to the checksum database, which would fail verification otherwise.
   cp "$KPACK_SRC/go.sum" go.sum
-  { printf '//go:build tools\npackage tools\nimport (\n'; for p in "$@"; do printf '_ "%s"\n' "$p"; done; printf ')\n'; } > tools.go
-  log "go mod tidy (kpack v$v)"
-  go mod tidy >/dev/null
 }

@@ -9,11 +9,10 @@ CMDS="build-init completion rebase build-waiter"
 [ -x "$DEST/build-waiter" ] && { echo "cached: $DEST"; exit 0; }
 scratch kpack-build
 cd "$TMP"
-# shellcheck disable=SC2046
-kpack_module "$V" $(for c in $CMDS; do echo "github.com/pivotal/kpack/cmd/$c"; done)
+kpack_module "$V"
 mkdir -p bin
 for c in $CMDS; do
   log "go build $c"
-  CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/pivotal/kpack/cmd.Version=$V" -o "bin/$c" "github.com/pivotal/kpack/cmd/$c"
+  CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w -X github.com/pivotal/kpack/cmd.Version=$V" -o "bin/$c" "github.com/pivotal/kpack/cmd/$c"
 done
 finish "$DEST" "$TMP"

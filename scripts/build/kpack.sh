@@ -7,11 +7,11 @@ DEST="$CACHE_ROOT/bin/kpack-v$V"
 [ -x "$DEST/controller" ] && [ -x "$DEST/webhook" ] && { echo "cached: $DEST"; exit 0; }
 scratch kpack
 cd "$TMP"
-kpack_module "$V" github.com/pivotal/kpack/cmd/controller github.com/pivotal/kpack/cmd/webhook
+kpack_module "$V"
 mkdir -p bin
 for b in controller webhook; do
   log "go build $b"
-  CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/pivotal/kpack/cmd.Version=$V" -o "bin/$b" "github.com/pivotal/kpack/cmd/$b"
+  CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w -X github.com/pivotal/kpack/cmd.Version=$V" -o "bin/$b" "github.com/pivotal/kpack/cmd/$b"
 done
 # The release manifests are ytt templates in the module's config/; keep them
 # beside the binary so the test environment renders them without the module cache.

@@ -17,19 +17,13 @@ log "downloading k8s.io/kubernetes@v$K"
 GOMOD=$(go mod download -json "k8s.io/kubernetes@v$K" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
 STAGING=v0.${K#1.}
 for m in $(awk '$1 ~ /^k8s\.io\// && $2=="v0.0.0" {print $1}' "$GOMOD"); do
-  go mod edit -replace="$m=$m@$STAGING"
+  # Required at that version too (as tidy would record it): the build then names the modules by it.
+  go mod edit -replace="$m=$m@$STAGING" -require="$m@$STAGING"
 done
 go mod edit -require="k8s.io/kubernetes@v$K"
 # k/k pins its own godebug defaults; a dependency's godebug line is ignored.
 GODEBUG_LINE=$(awk '/^godebug/ {print; exit}' "$GOMOD" || true)
 [ -n "$GODEBUG_LINE" ] && echo "$GODEBUG_LINE" >> go.mod
-{
-  printf '//go:build tools\npackage tools\nimport (\n'
-  for b in "${CMDS[@]}"; do printf ' _ "k8s.io/kubernetes/cmd/%s"\n' "$b"; done
-  printf ')\n'
-} > tools.go
-log "go mod tidy"
-go mod tidy >/dev/null
 MINOR=$(echo "$K" | cut -d. -f2)
 LDF="-s -w"
 for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
@@ -38,6 +32,6 @@ done
 mkdir -p bin
 for b in "${CMDS[@]}"; do
   log "go build $b"
-  CGO_ENABLED=0 go build -trimpath -tags selinux,notest -ldflags "$LDF" -o "bin/$b" "k8s.io/kubernetes/cmd/$b"
+  CGO_ENABLED=0 go build -mod=mod -trimpath -tags selinux,notest -ldflags "$LDF" -o "bin/$b" "k8s.io/kubernetes/cmd/$b"
 done
 finish "$DEST" "$TMP"

@@ -14,14 +14,11 @@ INFO=$(go mod download -json "github.com/buildpacks/lifecycle@v$V")
 SRC=$(echo "$INFO" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
 go mod edit -require="github.com/buildpacks/lifecycle@v$V"
 cp "$SRC/go.sum" go.sum
-printf '//go:build tools\npackage tools\nimport (\n_ "github.com/buildpacks/lifecycle/cmd/lifecycle"\n_ "github.com/buildpacks/lifecycle/cmd/launcher"\n)\n' > tools.go
-log "go mod tidy (lifecycle v$V)"
-go mod tidy >/dev/null
 mkdir -p bin
 LDFLAGS="-s -w -X github.com/buildpacks/lifecycle/cmd.Version=$V -X github.com/buildpacks/lifecycle/cmd.SCMRepository=github.com/buildpacks/lifecycle"
 for b in lifecycle launcher; do
   log "go build $b"
-  CGO_ENABLED=0 go build -trimpath -ldflags "$LDFLAGS" -o "bin/$b" "github.com/buildpacks/lifecycle/cmd/$b"
+  CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "$LDFLAGS" -o "bin/$b" "github.com/buildpacks/lifecycle/cmd/$b"
 done
 # The lifecycle image's labels name the Platform and Buildpack APIs this
 # lifecycle supports; they are read from the source (api/apis.go, the lists

@@ -30,7 +30,10 @@ go mod edit -dropreplace=github.com/pulumi/pulumi-kubernetes/sdk/v4
 log "go get github.com/pulumi/pulumi-kubernetes/sdk/v4@$SDK_VERSION"
 go get "github.com/pulumi/pulumi-kubernetes/sdk/v4@$SDK_VERSION" >/dev/null 2>&1 || go get "github.com/pulumi/pulumi-kubernetes/sdk/v4@$SDK_VERSION"
 log "go generate $CMD (VERSION=$V)"
-VERSION="$V" go generate "./$CMD"
+# generate.go imports pulumi's codegen/schema: compiled with the flags of the
+# build below, those packages come out of Go's build cache for it instead of
+# being compiled twice.
+CGO_ENABLED=0 GOFLAGS="$GOFLAGS -trimpath" VERSION="$V" go generate "./$CMD"
 mkdir -p "$TMP/bin"
 log "go build pulumi-resource-kubernetes $V"
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X $MOD/pkg/version.Version=$V" -o "$TMP/bin/pulumi-resource-kubernetes" "./$CMD"

@@ -14,13 +14,10 @@ scratch pulumi-language-nodejs
 cd "$TMP"
 go mod init local/pulumilanguagenodejs >/dev/null 2>&1
 go mod edit -require="github.com/pulumi/pulumi/sdk/v3@v$V"
-printf '//go:build tools\npackage tools\nimport _ "%s"\n' "$PKG" > tools.go
-log "go mod tidy (sdk/v3 v$V)"
-go mod tidy >/dev/null
 mkdir -p bin
 log "go build pulumi-language-nodejs"
 # The version is what the host reports to the engine (GetPluginInfo).
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$V" -o bin/pulumi-language-nodejs "$PKG"
+CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$V" -o bin/pulumi-language-nodejs "$PKG"
 # A concurrent run may have published meanwhile; finish would nest into it.
 [ -x "$DEST/pulumi-language-nodejs" ] && { echo "cached (built concurrently): $DEST"; exit 0; }
 finish "$DEST" "$TMP"

@@ -15,11 +15,8 @@ go mod init local/pulumibin >/dev/null 2>&1
 go mod edit -require="github.com/pulumi/pulumi/pkg/v3@v$V" \
   -require="github.com/pulumi/pulumi/sdk/v3@v$V" \
   -replace=github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e
-printf '//go:build tools\npackage tools\nimport (\n _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n)\n' > tools.go
-log "go mod tidy (pulumi v$V)"
-go mod tidy >/dev/null
 LDF="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$V"
 mkdir -p bin
 log "go build pulumi"
-CGO_ENABLED=0 go build -trimpath -ldflags "$LDF" -o bin/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "$LDF" -o bin/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 finish "$DEST" "$TMP"

@@ -24,8 +24,7 @@ func main() { _ = registry.RootCmd.Execute() }
 GO
 log "go get github.com/distribution/distribution/v3@v$V"
 go get "github.com/distribution/distribution/v3@v$V" >/dev/null 2>&1 || go get "github.com/distribution/distribution/v3@v$V"
-go mod tidy >/dev/null
 mkdir -p bin
 log "go build registry"
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/distribution/distribution/v3/version.version=v$V" -o bin/registry .
+CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w -X github.com/distribution/distribution/v3/version.version=v$V" -o bin/registry .
 finish "$DEST" "$TMP"
