@@ -15,6 +15,8 @@ export type Op =
   | "pulumi destroy"
   | "empty program up"
   | "empty program destroy"
+  | "SDK-only program up"
+  | "SDK-only program destroy"
   | "kubectl no-op apply+wait"
   | "kubectl no-op delete"
   | "wait for GC";

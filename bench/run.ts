@@ -244,6 +244,10 @@ async function main(): Promise<void> {
         await timed(n, run, "empty program up", undefined, () => empty.up());
         await timed(n, run, "empty program destroy", undefined, () => empty.destroy());
         await empty.workspace.removeStack(empty.name);
+        const sdk = await pulumi.programStack(path.join(repoRoot, "bench", "sdk-program"), `sdk-${n}-${suffix}`);
+        await timed(n, run, "SDK-only program up", undefined, () => sdk.up());
+        await timed(n, run, "SDK-only program destroy", undefined, () => sdk.destroy());
+        await sdk.workspace.removeStack(sdk.name);
         await timed(n, run, "kubectl no-op apply+wait", undefined, async () => {
           await noop(["apply"]);
           await noop(["wait", "--for=condition=Ready"]);
