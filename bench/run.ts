@@ -120,20 +120,26 @@ async function main(): Promise<void> {
       return { expected: n, digests: refs.length, served };
     };
     /**
-     * Waits until the builds and build pods a side deleted are gone (kube-controller-manager's
-     * garbage collector removes them after their Image), so the next side never runs beside them.
+     * Waits until the builds, build pods and cache volumes a side deleted are gone (kube-controller-manager's
+     * garbage collector and PV controller remove them after their Image), so the next side never runs beside them.
      */
     const settle = async (n: number, run: number, side: string): Promise<void> => {
       const t0 = Date.now();
       for (;;) {
         // Build pods only: the kpack Deployments' own pods exist too, never scheduled.
-        const [objects, pods] = await Promise.all([
-          admin(["get", "builds.kpack.io,sourceresolvers.kpack.io", "-A", "-o", "name"]),
+        // And the volumes of the Images' caches: kube-controller-manager's PV controller deletes them one by one,
+        // and while it does, it binds the next side's claims (each build waits for its cache volume) behind them.
+        const [objects, pods, volumes] = await Promise.all([
+          admin(["get", "builds.kpack.io,sourceresolvers.kpack.io,persistentvolumeclaims", "-A", "-o", "name"]),
           admin(["get", "pods", "-A", "-l", "kpack.io/build", "-o", "name"]),
+          admin(["get", "persistentvolumes", "-o", "jsonpath={range .items[*]}{.spec.claimRef.namespace}{'\\n'}{end}"]),
         ]);
-        const left = (objects.stdout + pods.stdout).split("\n").filter(Boolean).length;
+        const left =
+          (objects.stdout + pods.stdout).split("\n").filter(Boolean).length +
+          volumes.stdout.split("\n").filter((ns) => ns.startsWith("bench-")).length;
         if (!left) break;
-        if (Date.now() - t0 > 600_000) throw new Error(`N=${n} run ${run}: ${left} builds and pods still there 10 minutes after ${side}'s delete`);
+        if (Date.now() - t0 > 600_000)
+          throw new Error(`N=${n} run ${run}: ${left} builds, pods and volumes still there 10 minutes after ${side}'s delete`);
         await new Promise((r) => setTimeout(r, 500));
       }
       record({ n, run, op: "wait for GC", seconds: secs(t0), side });
